@@ -718,7 +718,8 @@ static int parse_json(const struct parse *p, cJSON **out)
                  bad);
         return -1;
     }
-    *out = cJSON_ParseWithLengthOpts(p->text, p->len, &end, true);
+    /* len + 1: cJSON wants to see the terminating NUL to reject trailing data. */
+    *out = cJSON_ParseWithLengthOpts(p->text, p->len + 1, &end, true);
     if (*out == NULL) {
         size_t off = end && end >= p->text ? (size_t)(end - p->text) : 0;
 
@@ -730,6 +731,7 @@ static int parse_json(const struct parse *p, cJSON **out)
     }
     if (!cJSON_IsObject(*out)) {
         cJSON_Delete(*out);
+        *out = NULL;
         snprintf(p->err->message, sizeof(p->err->message),
                  "expected a JSON object at the top level");
         return -1;
@@ -740,7 +742,7 @@ static int parse_json(const struct parse *p, cJSON **out)
 int mamori_policy_parse(const char *json, size_t len, const char *origin,
                         struct mamori_policy **out, struct mamori_policy_error *err)
 {
-    struct mamori_policy_error scratch;
+    struct mamori_policy_error scratch = {0};
     struct parse p = {.text = json, .len = len, .err = err ? err : &scratch};
     struct mamori_policy *pol = NULL;
     enum mamori_segment seg;
@@ -798,7 +800,7 @@ static int load_fail(struct mamori_policy_error *err, const char *what, const ch
 int mamori_policy_load(const char *path, struct mamori_policy **out,
                        struct mamori_policy_error *err)
 {
-    struct mamori_policy_error scratch;
+    struct mamori_policy_error scratch = {0};
     struct stat st;
     char *buf;
     ssize_t got;
