@@ -9,7 +9,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 PACKAGES="
-build-essential cmake pkg-config gettext
+build-essential cmake pkg-config gettext python3
 libudev-dev libusb-1.0-0-dev libssl-dev openssl libcjson-dev
 libsqlite3-dev sqlite3 libpq-dev postgresql
 libcurl4-openssl-dev libevent-dev libnl-3-dev libnl-route-3-dev libsystemd-dev
