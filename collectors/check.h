@@ -73,7 +73,7 @@ void mamori_check_result_clear(struct mamori_check_result *result);
  * arguments in the same order. */
 void mamori_check_set(struct mamori_check_result *result, enum mamori_verdict verdict,
                       const char *fmt_ja, const char *fmt_en, ...)
-    __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 3, 5), format(printf, 4, 5)));
 
 /* One check's result as the JSON object used by `mamorictl check --json`,
  * the control socket and reports:
