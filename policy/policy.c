@@ -12,6 +12,7 @@
  * overrides them.  Errors name the JSON path of the key and, when the key
  * occurs once in the file, its line. */
 #include "policy.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -107,44 +108,6 @@ void mamori_policy_error_format(const struct mamori_policy_error *err, const cha
         snprintf(buf, size, "%s: key '%s': %s", o, err->path, err->message);
     else
         snprintf(buf, size, "%s: %s", o, err->message);
-}
-
-/* ---- UTF-8 ------------------------------------------------------------- */
-
-/* Offset of the first invalid UTF-8 sequence (overlong, surrogate, > U+10FFFF,
- * truncated), or len when the text is valid. */
-static size_t utf8_invalid_at(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-
-    while (i < len) {
-        unsigned c = s[i];
-        size_t n;
-        unsigned cp;
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            n = 1, cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2, cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3, cp = c & 0x07;
-        } else {
-            return i;
-        }
-        for (size_t k = 1; k <= n; k++) {
-            if (i + k >= len || (s[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += n + 1;
-    }
-    return len;
 }
 
 /* ---- typed accessors --------------------------------------------------- */
@@ -707,7 +670,7 @@ static int parse_sections(const struct parse *p, const cJSON *root, struct mamor
 static int parse_json(const struct parse *p, cJSON **out)
 {
     const char *end = NULL;
-    size_t bad = utf8_invalid_at((const unsigned char *)p->text, p->len);
+    size_t bad = mamori_utf8_invalid_at((const unsigned char *)p->text, p->len);
 
     if (bad < p->len || memchr(p->text, '\0', p->len) != NULL) {
         if (bad > p->len)
