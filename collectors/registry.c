@@ -5,6 +5,9 @@
  * on them; DESIGN.md lists them), so a check is never renamed, only added. */
 #include "check.h"
 
+extern const struct mamori_check mamori_check_net_only_approved;
+
 const struct mamori_check *const mamori_checks[] = {
+    &mamori_check_net_only_approved,
     NULL,
 };

@@ -246,12 +246,11 @@ static void judge_route_nexthop(struct mamori_net_guard *g, int ifindex)
 {
     struct rtnl_link *link = NULL;
     struct mamori_net_facts facts;
-    enum mamori_net_reason reason;
 
     if (rtnl_link_get_kernel(g->requests, ifindex, NULL, &link) < 0)
         return; /* the link vanished already */
     if (facts_from_link(g, link, &facts) == 0) {
-        reason = mamori_net_judge_default_route(g->policy, &facts);
+        enum mamori_net_reason reason = mamori_net_judge_default_route(g->policy, &facts);
         if (reason != MAMORI_NET_OK)
             refuse(g, &facts, (rtnl_link_get_flags(link) & IFF_UP) != 0, reason);
     }

@@ -1,0 +1,213 @@
+/* net_only_approved.c -- check net.only_approved: only approved networks are joined.
+ *
+ * Pure over a root: lists <root>/sys/class/net, judges each interface with
+ * the same rules as the live guard (enforce/net_iface.c), and reads the
+ * default routes from <root>/proc/net/route and ipv6_route.  It fails on an
+ * unapproved interface that is up, a USB network adapter that is present
+ * while refused, and a default route through an interface the segment's
+ * route rule does not accept.  SSIDs are not visible in sysfs; the guard
+ * judges them live (docs/network.md). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <net/if.h>
+
+#include "check.h"
+#include "net_iface.h"
+
+#define PROC_ROUTE_MAX (1024 * 1024)
+
+struct net_scan {
+    const struct mamori_check_ctx *ctx;
+    char sysfs_root[4096];
+    cJSON *interfaces; /* evidence: every interface with its facts */
+    cJSON *findings;   /* evidence: what fails */
+};
+
+/* IFF_UP from sysfs "flags" (hex), else operstate "up". */
+static bool iface_up(const struct mamori_check_ctx *ctx, const char *name)
+{
+    char path[128], *data = NULL;
+    size_t len;
+    bool up = false;
+
+    snprintf(path, sizeof(path), "/sys/class/net/%s/flags", name);
+    if (mamori_root_read(ctx, path, 64, &data, &len) == 0) {
+        up = (strtoul(data, NULL, 16) & IFF_UP) != 0;
+    } else {
+        snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", name);
+        if (mamori_root_read(ctx, path, 64, &data, &len) == 0)
+            up = strncmp(data, "up", 2) == 0;
+    }
+    free(data);
+    return up;
+}
+
+static void add_finding(struct net_scan *scan, const struct mamori_net_facts *facts,
+                        enum mamori_net_reason reason)
+{
+    cJSON *f = mamori_net_facts_json(facts);
+
+    if (f == NULL)
+        return;
+    cJSON_AddStringToObject(f, "reason", mamori_net_reason_code(reason));
+    cJSON_AddItemToArray(scan->findings, f);
+}
+
+static void judge_interface(struct net_scan *scan, const char *name)
+{
+    struct mamori_net_facts facts = {0};
+    enum mamori_net_reason reason;
+    bool up;
+    cJSON *o;
+
+    if (mamori_net_facts_read(scan->sysfs_root, name, &facts) != 0)
+        return;
+    up = iface_up(scan->ctx, name);
+    reason = mamori_net_judge_interface(scan->ctx->policy, &facts);
+    o = mamori_net_facts_json(&facts);
+    if (o != NULL) {
+        cJSON_AddBoolToObject(o, "up", up);
+        cJSON_AddBoolToObject(o, "approved", reason == MAMORI_NET_OK);
+        cJSON_AddItemToArray(scan->interfaces, o);
+    }
+    /* A refused USB adapter fails even when down: it is still plugged in. */
+    if (reason != MAMORI_NET_OK && (up || reason == MAMORI_NET_USB_ADAPTER))
+        add_finding(scan, &facts, reason);
+}
+
+static int scan_interfaces(struct net_scan *scan)
+{
+    char dir[4200];
+    struct dirent **names = NULL;
+    int n;
+
+    snprintf(dir, sizeof(dir), "%s/sys/class/net", scan->sysfs_root);
+    n = scandir(dir, &names, NULL, alphasort);
+    if (n < 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        if (names[i]->d_name[0] != '.')
+            judge_interface(scan, names[i]->d_name);
+        free(names[i]);
+    }
+    free(names);
+    return 0;
+}
+
+static void judge_route(struct net_scan *scan, const char *ifname, const char *family)
+{
+    struct mamori_net_facts facts = {0};
+    enum mamori_net_reason reason;
+
+    if (strcmp(ifname, "lo") == 0 || mamori_net_facts_read(scan->sysfs_root, ifname, &facts) != 0)
+        return;
+    reason = mamori_net_judge_default_route(scan->ctx->policy, &facts);
+    if (reason == MAMORI_NET_OK)
+        return;
+    add_finding(scan, &facts, reason);
+    cJSON_AddStringToObject(
+        cJSON_GetArrayItem(scan->findings, cJSON_GetArraySize(scan->findings) - 1), "family",
+        family);
+}
+
+/* /proc/net/route: "Iface Destination Gateway Flags RefCnt Use Metric Mask ..." in hex. */
+static void scan_ipv4_routes(struct net_scan *scan)
+{
+    char *data = NULL, *line, *save = NULL;
+    size_t len;
+
+    if (mamori_root_read(scan->ctx, "/proc/net/route", PROC_ROUTE_MAX, &data, &len) != 0)
+        return;
+    /* The first line is the column header; sscanf rejects it below. */
+    for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char ifname[IF_NAMESIZE + 1];
+        unsigned long dst, gw, flags, mask;
+        unsigned refcnt, use, metric;
+
+        if (sscanf(line, "%16s %lx %lx %lx %u %u %u %lx", ifname, &dst, &gw, &flags, &refcnt, &use,
+                   &metric, &mask) != 8)
+            continue;
+        if (dst == 0 && mask == 0 && (flags & 0x1)) /* RTF_UP */
+            judge_route(scan, ifname, "ipv4");
+    }
+    free(data);
+}
+
+/* /proc/net/ipv6_route: "dst plen src splen nexthop metric refcnt use flags ifname". */
+static void scan_ipv6_routes(struct net_scan *scan)
+{
+    char *data = NULL, *line, *save = NULL;
+    size_t len;
+
+    if (mamori_root_read(scan->ctx, "/proc/net/ipv6_route", PROC_ROUTE_MAX, &data, &len) != 0)
+        return;
+    for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char dst[33], src[33], nexthop[33], ifname[IF_NAMESIZE + 1];
+        unsigned plen, splen, metric, refcnt, use, flags;
+
+        if (sscanf(line, "%32s %x %32s %x %32s %x %x %x %x %16s", dst, &plen, src, &splen, nexthop,
+                   &metric, &refcnt, &use, &flags, ifname) != 10)
+            continue;
+        /* RTF_UP set, RTF_REJECT (0x200) clear: the kernel's unreachable ::/0 is no route. */
+        if (plen == 0 && strspn(dst, "0") == 32 && (flags & 0x1) && !(flags & 0x200))
+            judge_route(scan, ifname, "ipv6");
+    }
+    free(data);
+}
+
+static void run_net_only_approved(const struct mamori_check_ctx *ctx,
+                                  struct mamori_check_result *result)
+{
+    struct net_scan scan = {.ctx = ctx};
+    int n;
+
+    snprintf(scan.sysfs_root, sizeof(scan.sysfs_root), "%s", ctx->root ? ctx->root : "");
+    scan.interfaces = cJSON_AddArrayToObject(result->evidence, "interfaces");
+    scan.findings = cJSON_AddArrayToObject(result->evidence, "findings");
+    cJSON_AddStringToObject(result->evidence, "segment", mamori_segment_name(ctx->policy->segment));
+    if (scan.interfaces == NULL || scan.findings == NULL) {
+        mamori_check_set(result, MAMORI_ERROR, "メモリ不足", "out of memory");
+        return;
+    }
+    if (scan_interfaces(&scan) != 0) {
+        /* A tree without sysfs (a fixture for other checks) says nothing about
+         * networks; an unreadable sysfs on a real tree is an error. */
+        if (errno == ENOENT)
+            mamori_check_set(result, MAMORI_NOT_APPLICABLE, "/sys/class/net がありません",
+                             "no /sys/class/net below the root");
+        else
+            mamori_check_set(result, MAMORI_ERROR, "/sys/class/net を読めません: %s",
+                             "cannot read /sys/class/net: %s", strerror(errno));
+        return;
+    }
+    scan_ipv4_routes(&scan);
+    scan_ipv6_routes(&scan);
+    n = cJSON_GetArraySize(scan.findings);
+    if (n == 0) {
+        mamori_check_set(
+            result, MAMORI_PASS, "承認されたネットワークのみ (%d 個のインターフェース)",
+            "only approved networks (%d interfaces)", cJSON_GetArraySize(scan.interfaces));
+        return;
+    }
+    const cJSON *first = cJSON_GetArrayItem(scan.findings, 0);
+    const char *name = cJSON_GetObjectItem(first, "interface")->valuestring;
+    const char *code = cJSON_GetObjectItem(first, "reason")->valuestring;
+    mamori_check_set(result, MAMORI_FAIL, "承認されていない接続が %d 件 (%s: %s)",
+                     "%d unapproved connection(s) (%s: %s)", n, name, code);
+}
+
+const struct mamori_check mamori_check_net_only_approved = {
+    .id = "net.only_approved",
+    .title_ja = "指定されたネットワークのみに接続",
+    .title_en = "Only the designated networks are joined",
+    .remediation_ja = "承認されていないインターフェース・USBテザリング・無線LANを切断するか、"
+                      "承認済みなら network.interfaces に登録してください",
+    .remediation_en = "Disconnect unapproved interfaces, USB tethering and Wi-Fi, or register an "
+                      "approved interface in network.interfaces",
+    .clause = "001 §10(1)ツ, §10(1)シ, §7(1)ア (E1, E3, E6)",
+    .run = run_net_only_approved,
+};
