@@ -27,7 +27,7 @@
 #include "net_iface.h"
 
 #define RECENT_MAX 16
-
+#define MARKS_MAX  64
 struct mamori_net_guard {
     const struct mamori_policy *policy;
     struct mamori_event_sink sink;
@@ -37,9 +37,42 @@ struct mamori_net_guard {
     int epfd;
     char sysfs_root[PATH_MAX];
     unsigned long refused, would_refuse, errors;
-    int acted;     /* refusals during the current dispatch or sweep */
+    int acted; /* refusals during the current dispatch or sweep */
+    bool sweeping;
+    /* Links refused (or reported, in audit mode) while up, until the kernel
+     * reports them down.  Events are ordered, so an "up" seen for a marked
+     * link was queued before our own "down": stale, and not a new refusal. */
+    int marked[MARKS_MAX];
+    size_t n_marked;
     cJSON *recent; /* array of the last RECENT_MAX events (copies) */
 };
+
+/* ---- marks ------------------------------------------------------------- */
+
+static bool is_marked(const struct mamori_net_guard *g, int ifindex)
+{
+    for (size_t i = 0; i < g->n_marked; i++) {
+        if (g->marked[i] == ifindex)
+            return true;
+    }
+    return false;
+}
+
+static void mark(struct mamori_net_guard *g, int ifindex)
+{
+    if (!is_marked(g, ifindex) && g->n_marked < MARKS_MAX)
+        g->marked[g->n_marked++] = ifindex; /* when full: only duplicate events, no harm */
+}
+
+static void unmark(struct mamori_net_guard *g, int ifindex)
+{
+    for (size_t i = 0; i < g->n_marked; i++) {
+        if (g->marked[i] == ifindex) {
+            g->marked[i] = g->marked[--g->n_marked];
+            return;
+        }
+    }
+}
 
 /* ---- reporting --------------------------------------------------------- */
 
@@ -145,9 +178,10 @@ static int usb_deauthorize(const char *usb_interface)
     return close(fd) == 0 && ok ? 0 : -1;
 }
 
-/* Refuse: in audit mode only record; in enforce mode set the link down (if
- * up) and deauthorize a USB adapter.  Each attempt is in the event. */
-static void refuse(struct mamori_net_guard *g, const struct mamori_net_facts *facts, bool up,
+/* Refuse: in audit mode only record; in enforce mode set the link down (if * up) and deauthorize a
+ * USB adapter.  Each attempt is in the event.  True when the refusal is complete (or recorded, in
+ * audit mode). */
+static bool refuse(struct mamori_net_guard *g, const struct mamori_net_facts *facts, bool up,
                    enum mamori_net_reason reason)
 {
     cJSON *actions;
@@ -157,7 +191,7 @@ static void refuse(struct mamori_net_guard *g, const struct mamori_net_facts *fa
     if (g->policy->network.mode == MAMORI_MODE_AUDIT) {
         g->would_refuse++;
         report(g, MAMORI_EV_NET_WOULD_REFUSE, "info", facts, reason, NULL);
-        return;
+        return true;
     }
     actions = cJSON_CreateObject();
     if (up && facts->ifindex > 0) {
@@ -176,6 +210,7 @@ static void refuse(struct mamori_net_guard *g, const struct mamori_net_facts *fa
         g->refused++;
     report(g, failed ? MAMORI_EV_NET_ERROR : MAMORI_EV_NET_REFUSED, failed ? "error" : "warning",
            facts, reason, actions);
+    return !failed;
 }
 
 /* ---- judging ----------------------------------------------------------- */
@@ -220,8 +255,13 @@ static void judge_link(struct mamori_net_guard *g, struct rtnl_link *link)
 {
     struct mamori_net_facts facts;
     bool up = (rtnl_link_get_flags(link) & IFF_UP) != 0;
+    int ifindex = rtnl_link_get_ifindex(link);
     enum mamori_net_reason reason;
 
+    if (!up)
+        unmark(g, ifindex);
+    else if (!g->sweeping && is_marked(g, ifindex))
+        return;
     if (facts_from_link(g, link, &facts) != 0)
         return;
     reason = mamori_net_judge_interface(g->policy, &facts);
@@ -230,7 +270,8 @@ static void judge_link(struct mamori_net_guard *g, struct rtnl_link *link)
     /* A down link needs action only while its USB adapter is still authorized. */
     if (!up && (facts.usb_interface[0] == '\0' || usb_deauthorized(facts.usb_interface)))
         return;
-    refuse(g, &facts, up, reason);
+    if (refuse(g, &facts, up, reason) && up)
+        mark(g, ifindex);
 }
 
 static bool is_default_route(struct rtnl_route *route)
@@ -251,8 +292,9 @@ static void judge_route_nexthop(struct mamori_net_guard *g, int ifindex)
         return; /* the link vanished already */
     if (facts_from_link(g, link, &facts) == 0) {
         enum mamori_net_reason reason = mamori_net_judge_default_route(g->policy, &facts);
-        if (reason != MAMORI_NET_OK)
-            refuse(g, &facts, (rtnl_link_get_flags(link) & IFF_UP) != 0, reason);
+        bool up = (rtnl_link_get_flags(link) & IFF_UP) != 0;
+        if (reason != MAMORI_NET_OK && refuse(g, &facts, up, reason) && up)
+            mark(g, ifindex);
     }
     rtnl_link_put(link);
 }
@@ -309,6 +351,11 @@ static void on_link_object(struct nl_object *obj, void *arg)
     judge_link(arg, (struct rtnl_link *)obj);
 }
 
+static void on_deleted_link(struct nl_object *obj, void *arg)
+{
+    unmark(arg, rtnl_link_get_ifindex((struct rtnl_link *)obj));
+}
+
 static void on_route_object(struct nl_object *obj, void *arg)
 {
     judge_route(arg, (struct rtnl_route *)obj);
@@ -319,6 +366,9 @@ static int on_event(struct nl_msg *msg, void *arg)
     switch (nlmsg_hdr(msg)->nlmsg_type) {
     case RTM_NEWLINK:
         nl_msg_parse(msg, on_link_object, arg);
+        break;
+    case RTM_DELLINK:
+        nl_msg_parse(msg, on_deleted_link, arg);
         break;
     case RTM_NEWROUTE:
         nl_msg_parse(msg, on_route_object, arg);
@@ -425,13 +475,14 @@ static int sweep_cache(struct mamori_net_guard *g, int family, bool links)
 int mamori_net_guard_sweep(struct mamori_net_guard *g)
 {
     int rc = 0;
-
     g->acted = 0;
+    g->sweeping = true;
     if (sweep_cache(g, AF_UNSPEC, true) != 0)
         rc = -1;
     if (mamori_net_route_rule_applies(g->policy) &&
         (sweep_cache(g, AF_INET, false) != 0 || sweep_cache(g, AF_INET6, false) != 0))
         rc = -1;
+    g->sweeping = false;
     if (g->wifi != NULL)
         judge_wifi(g);
     return rc < 0 ? -1 : g->acted;

@@ -115,7 +115,8 @@ Test(net_guard, reupped_link_is_brought_down_every_time)
         cr_assert_eq(netns_sh("ip link set mtbad0 up"), 0);
         cr_assert(netns_pump_until(g, is_down, "mtbad0", BOUND_MS), "flap %d: still up", i);
     }
-    cr_assert_geq(netns_count_events(MAMORI_EV_NET_REFUSED, "mtbad0"), 20);
+    /* One refusal per flap: stale "up" events queued before our "down" are not new ones. */
+    cr_assert_eq(netns_count_events(MAMORI_EV_NET_REFUSED, "mtbad0"), 20);
     cJSON *state = mamori_net_guard_state(g);
     cr_assert_geq(cJSON_GetObjectItem(state, "refused")->valuedouble, 20);
     cJSON_Delete(state);
@@ -138,6 +139,10 @@ Test(net_guard, audit_mode_only_records)
     mamori_net_guard_sweep(g);
     cr_assert_eq(netns_sh("ip link set mtbad0 up"), 0);
     cr_assert(netns_pump_until(g, has_would_refuse, "mtbad0", BOUND_MS), "no would_refuse");
+    /* Carrier and address changes of the same up link are not new refusals. */
+    cr_assert_eq(netns_sh("ip link set mtbad1 up && ip addr add 192.0.2.9/24 dev mtbad0"), 0);
+    netns_pump_until(g, is_down, "mtbad0", 300);
+    cr_assert_eq(netns_count_events(MAMORI_EV_NET_WOULD_REFUSE, "mtbad0"), 1);
     cr_assert_eq(netns_link_up("mtbad0"), 1, "audit mode brought the link down");
     cr_assert_eq(netns_count_events(MAMORI_EV_NET_REFUSED, "mtbad0"), 0);
     mamori_net_guard_free(g);
@@ -235,6 +240,76 @@ Test(net_guard, usb_adapter_is_deauthorized)
     cr_assert_str_eq(cJSON_GetObjectItem(facts, "reason")->valuestring, "usb_adapter");
     cr_assert_str_eq(cJSON_GetObjectItem(facts, "bus")->valuestring, "usb");
     cr_assert_str_eq(cJSON_GetObjectItem(facts, "driver")->valuestring, "cdc_ether");
+    netns_sh("rm -rf %s", root);
+    mamori_net_guard_free(g);
+    mamori_policy_free(p);
+}
+
+Test(net_guard, ipv6_default_route_present_at_start_is_refused_by_sweep)
+{
+    NEED_NETNS();
+    /* lgwan preset: both veths may be up, only the one carrying ::/0 is refused. */
+    struct mamori_policy *p = mamori_policy_preset(MAMORI_SEGMENT_LGWAN);
+
+    cr_assert_eq(netns_sh("ip link set mtok0 up && ip link set mtbad0 up && "
+                          "ip -6 route add default dev mtok0"),
+                 0);
+    struct mamori_net_guard *g = guard_for(p);
+    cr_assert_eq(mamori_net_guard_sweep(g), 1);
+    cr_assert_eq(netns_link_up("mtok0"), 0, "link with the default route left up");
+    cr_assert_eq(netns_link_up("mtbad0"), 1);
+    const cJSON *ev = netns_last_event(MAMORI_EV_NET_REFUSED, "mtok0");
+    cr_assert_not_null(ev);
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(ev, "facts"), "reason")->valuestring,
+                     "default_route");
+    mamori_net_guard_free(g);
+    mamori_policy_free(p);
+}
+
+Test(net_guard, usb_adapter_present_but_down_is_deauthorized_at_sweep)
+{
+    NEED_NETNS();
+    char root[64], path[256], buf[8] = "";
+    struct mamori_policy *p = mamori_policy_preset(MAMORI_SEGMENT_INTERNET);
+    struct mamori_net_guard *g = guard_for(p);
+
+    make_usb_sysfs(root, sizeof(root));
+    mamori_net_guard_set_sysfs_root(g, root);
+    cr_assert_eq(mamori_net_guard_sweep(g), 1, "exactly the USB adapter is refused");
+    snprintf(path, sizeof(path),
+             "%s/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/authorized", root);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    cr_assert_not_null(fgets(buf, sizeof(buf), f));
+    fclose(f);
+    cr_assert_eq(buf[0], '0');
+    /* Already deauthorized and down: a second sweep does nothing more. */
+    cr_assert_eq(mamori_net_guard_sweep(g), 0);
+    netns_sh("rm -rf %s", root);
+    mamori_net_guard_free(g);
+    mamori_policy_free(p);
+}
+
+Test(net_guard, wireless_link_refused_on_mynumber)
+{
+    NEED_NETNS();
+    char root[64];
+    struct mamori_policy *p = policy_from("{\"segment\":\"mynumber\",\"network\":{"
+                                          "\"interfaces\":[{\"name\":\"mt*\"}]}}");
+    struct mamori_net_guard *g = guard_for(p);
+
+    snprintf(root, sizeof(root), "/tmp/mamori-t-sysfs-XXXXXX");
+    cr_assert_not_null(mkdtemp(root));
+    cr_assert_eq(netns_sh("mkdir -p %s/sys/class/net/mtbad0/wireless", root), 0);
+    mamori_net_guard_set_sysfs_root(g, root);
+    mamori_net_guard_sweep(g);
+    cr_assert_eq(netns_sh("ip link set mtbad0 up && ip link set mtok0 up"), 0);
+    cr_assert(netns_pump_until(g, is_down, "mtbad0", BOUND_MS), "wireless link left up");
+    cr_assert_eq(netns_link_up("mtok0"), 1);
+    const cJSON *ev = netns_last_event(MAMORI_EV_NET_REFUSED, "mtbad0");
+    cr_assert_not_null(ev);
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(ev, "facts"), "reason")->valuestring,
+                     "wireless_refused");
     netns_sh("rm -rf %s", root);
     mamori_net_guard_free(g);
     mamori_policy_free(p);
