@@ -32,6 +32,11 @@ if [ "${deb_version%%[-+~]*}" != "$cmake_version" ]; then
     exit 2
 fi
 
+if [ ! -f "$src/packaging/udev/70-mamori-usb.rules" ]; then
+    echo "build-debs: warning: packaging/udev/70-mamori-usb.rules is missing;" >&2
+    echo "            the agent package will not block USB storage before the agent starts" >&2
+fi
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/mamori-deb.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 tree=$work/mamori-$deb_version
