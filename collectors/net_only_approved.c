@@ -17,6 +17,7 @@
 
 #include "check.h"
 #include "net_iface.h"
+#include "net_proc_routes.h"
 
 #define PROC_ROUTE_MAX (1024 * 1024)
 
@@ -114,48 +115,29 @@ static void judge_route(struct net_scan *scan, const char *ifname, const char *f
         family);
 }
 
-/* /proc/net/route: "Iface Destination Gateway Flags RefCnt Use Metric Mask ..." in hex. */
-static void scan_ipv4_routes(struct net_scan *scan)
+struct route_visit {
+    struct net_scan *scan;
+    const char *family;
+};
+
+static void on_default_route(const char *ifname, void *arg)
 {
-    char *data = NULL, *line, *save = NULL;
-    size_t len;
+    const struct route_visit *v = arg;
 
-    if (mamori_root_read(scan->ctx, "/proc/net/route", PROC_ROUTE_MAX, &data, &len) != 0)
-        return;
-    /* The first line is the column header; sscanf rejects it below. */
-    for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char ifname[IF_NAMESIZE + 1];
-        unsigned long dst, gw, flags, mask;
-        unsigned refcnt, use, metric;
-
-        if (sscanf(line, "%16s %lx %lx %lx %u %u %u %lx", ifname, &dst, &gw, &flags, &refcnt, &use,
-                   &metric, &mask) != 8)
-            continue;
-        if (dst == 0 && mask == 0 && (flags & 0x1)) /* RTF_UP */
-            judge_route(scan, ifname, "ipv4");
-    }
-    free(data);
+    judge_route(v->scan, ifname, v->family);
 }
 
-/* /proc/net/ipv6_route: "dst plen src splen nexthop metric refcnt use flags ifname". */
-static void scan_ipv6_routes(struct net_scan *scan)
+/* Default routes from <root>/proc/net/route (ipv6 false) or ipv6_route. */
+static void scan_routes(struct net_scan *scan, bool ipv6)
 {
-    char *data = NULL, *line, *save = NULL;
+    struct route_visit visit = {.scan = scan, .family = ipv6 ? "ipv6" : "ipv4"};
+    char *data = NULL;
     size_t len;
 
-    if (mamori_root_read(scan->ctx, "/proc/net/ipv6_route", PROC_ROUTE_MAX, &data, &len) != 0)
+    if (mamori_root_read(scan->ctx, ipv6 ? "/proc/net/ipv6_route" : "/proc/net/route",
+                         PROC_ROUTE_MAX, &data, &len) != 0)
         return;
-    for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char dst[33], src[33], nexthop[33], ifname[IF_NAMESIZE + 1];
-        unsigned plen, splen, metric, refcnt, use, flags;
-
-        if (sscanf(line, "%32s %x %32s %x %32s %x %x %x %x %16s", dst, &plen, src, &splen, nexthop,
-                   &metric, &refcnt, &use, &flags, ifname) != 10)
-            continue;
-        /* RTF_UP set, RTF_REJECT (0x200) clear: the kernel's unreachable ::/0 is no route. */
-        if (plen == 0 && strspn(dst, "0") == 32 && (flags & 0x1) && !(flags & 0x200))
-            judge_route(scan, ifname, "ipv6");
-    }
+    mamori_net_proc_default_routes(data, len, ipv6, on_default_route, &visit);
     free(data);
 }
 
@@ -184,8 +166,8 @@ static void run_net_only_approved(const struct mamori_check_ctx *ctx,
                              "cannot read /sys/class/net: %s", strerror(errno));
         return;
     }
-    scan_ipv4_routes(&scan);
-    scan_ipv6_routes(&scan);
+    scan_routes(&scan, false);
+    scan_routes(&scan, true);
     n = cJSON_GetArraySize(scan.findings);
     if (n == 0) {
         mamori_check_set(
