@@ -218,6 +218,14 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 else
     echo "# systemd-analyze not available: only the static directive checks below"
 fi
+# systemd's own exposure score (0 = fully locked down, 10 = none): the agent
+# must stay at or under 3.0 ("OK"), the collector at or under 2.0.
+security_score_ok() { # unit threshold
+    systemd-analyze security --offline=yes --root="$root" --threshold="$2" "$1" >"$work/security.log" 2>&1
+}
+if command -v systemd-analyze >/dev/null 2>&1; then
+    check "systemd-analyze security: agent exposure <= 3.0" security_score_ok mamori-agent.service 30
+fi
 for directive in 'Type=notify' 'WatchdogSec=' 'Restart=always' 'ProtectSystem=strict' \
     'ProtectHome=read-only' 'PrivateTmp=yes' 'NoNewPrivileges=yes' 'StateDirectory=mamori' \
     'RuntimeDirectory=mamori' 'RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6' \
@@ -322,6 +330,9 @@ if command -v systemd-analyze >/dev/null 2>&1; then
         sed 's/^/    /' "$work/verify2.log"
         not_ok "systemd-analyze verify mamori-server.service"
     fi
+fi
+if command -v systemd-analyze >/dev/null 2>&1; then
+    check "systemd-analyze security: collector exposure <= 2.0" security_score_ok mamori-server.service 20
 fi
 server_unit=$root/lib/systemd/system/mamori-server.service
 check "server unit runs as mamori-server" grep -q '^User=mamori-server' "$server_unit"
