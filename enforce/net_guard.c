@@ -31,7 +31,7 @@
 struct mamori_net_guard {
     const struct mamori_policy *policy;
     struct mamori_event_sink sink;
-    struct mamori_wifi_source *wifi;
+    const struct mamori_wifi_source *wifi;
     struct nl_sock *events;
     struct nl_sock *requests;
     int epfd;
@@ -417,7 +417,7 @@ static int watch(struct mamori_net_guard *g, int fd, char *err, size_t errlen)
 
 struct mamori_net_guard *mamori_net_guard_new(const struct mamori_policy *policy,
                                               const struct mamori_event_sink *sink,
-                                              struct mamori_wifi_source *wifi, char *err,
+                                              const struct mamori_wifi_source *wifi, char *err,
                                               size_t errlen)
 {
     struct mamori_net_guard *g = calloc(1, sizeof(*g));

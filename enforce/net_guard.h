@@ -37,7 +37,7 @@ struct mamori_net_guard;
  * replaced with set_policy first).  wifi may be NULL.  NULL + err on failure. */
 struct mamori_net_guard *mamori_net_guard_new(const struct mamori_policy *policy,
                                               const struct mamori_event_sink *sink,
-                                              struct mamori_wifi_source *wifi, char *err,
+                                              const struct mamori_wifi_source *wifi, char *err,
                                               size_t errlen);
 
 /* Read interface facts from sysfs below root instead of "/" (tests).  The

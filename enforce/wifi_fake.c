@@ -11,33 +11,33 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-static int fake_connections(struct mamori_wifi_source *src, struct mamori_wifi_conn *out,
+static int fake_connections(const struct mamori_wifi_source *src, struct mamori_wifi_conn *out,
                             size_t max)
 {
-    struct mamori_wifi_fake *fake = (struct mamori_wifi_fake *)src;
+    const struct mamori_wifi_fake *fake = src->impl;
     size_t n = fake->n_conns < max ? fake->n_conns : max;
 
     memcpy(out, fake->conns, n * sizeof(*out));
     return (int)n;
 }
 
-static int fake_fd(struct mamori_wifi_source *src)
+static int fake_fd(const struct mamori_wifi_source *src)
 {
-    return ((struct mamori_wifi_fake *)src)->eventfd;
+    return ((const struct mamori_wifi_fake *)src->impl)->eventfd;
 }
 
-static int fake_dispatch(struct mamori_wifi_source *src)
+static int fake_dispatch(const struct mamori_wifi_source *src)
 {
     uint64_t count;
 
-    if (read(((struct mamori_wifi_fake *)src)->eventfd, &count, sizeof(count)) < 0)
+    if (read(((const struct mamori_wifi_fake *)src->impl)->eventfd, &count, sizeof(count)) < 0)
         return -1;
     return 0;
 }
 
-static int fake_disconnect(struct mamori_wifi_source *src, const char *ifname)
+static int fake_disconnect(const struct mamori_wifi_source *src, const char *ifname)
 {
-    struct mamori_wifi_fake *fake = (struct mamori_wifi_fake *)src;
+    struct mamori_wifi_fake *fake = src->impl;
 
     for (size_t i = 0; i < fake->n_conns; i++) {
         if (strcmp(fake->conns[i].ifname, ifname) != 0)
@@ -61,6 +61,7 @@ int mamori_wifi_fake_init(struct mamori_wifi_fake *fake)
 {
     memset(fake, 0, sizeof(*fake));
     fake->base.ops = &fake_ops;
+    fake->base.impl = fake;
     fake->eventfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     return fake->eventfd < 0 ? -1 : 0;
 }

@@ -25,19 +25,23 @@ struct mamori_wifi_conn {
 
 struct mamori_wifi_source;
 
+/* Every op gets the (const) source handle; mutable state lives behind impl. */
+
 struct mamori_wifi_source_ops {
     /* Current connections into out[0..max); returns how many (or -1). */
-    int (*connections)(struct mamori_wifi_source *src, struct mamori_wifi_conn *out, size_t max);
+    int (*connections)(const struct mamori_wifi_source *src, struct mamori_wifi_conn *out,
+                       size_t max);
     /* fd that becomes readable when connections may have changed, or -1. */
-    int (*fd)(struct mamori_wifi_source *src);
+    int (*fd)(const struct mamori_wifi_source *src);
     /* Consume readiness of fd; 0 or -1. */
-    int (*dispatch)(struct mamori_wifi_source *src);
+    int (*dispatch)(const struct mamori_wifi_source *src);
     /* Leave the network joined on ifname; 0 or -1. */
-    int (*disconnect)(struct mamori_wifi_source *src, const char *ifname);
+    int (*disconnect)(const struct mamori_wifi_source *src, const char *ifname);
 };
 
 struct mamori_wifi_source {
     const struct mamori_wifi_source_ops *ops;
+    void *impl; /* the implementation's state */
 };
 
 /* ---- the fake source (tests, demos) ------------------------------------ */
@@ -45,7 +49,7 @@ struct mamori_wifi_source {
 #define MAMORI_WIFI_FAKE_MAX 8
 
 struct mamori_wifi_fake {
-    struct mamori_wifi_source base; /* first: the guard sees only this */
+    struct mamori_wifi_source base; /* what the guard is given (impl = this struct) */
     int eventfd;
     struct mamori_wifi_conn conns[MAMORI_WIFI_FAKE_MAX];
     size_t n_conns;
