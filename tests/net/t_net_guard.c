@@ -19,6 +19,7 @@
 #define BOUND_MS 5000
 
 static bool have_netns;
+static char sysfs_tmp[64]; /* a fake sysfs tree made by the test, removed in .fini */
 
 static void setup(void)
 {
@@ -27,6 +28,8 @@ static void setup(void)
 
 static void teardown(void)
 {
+    if (sysfs_tmp[0] != '\0')
+        netns_sh("rm -rf %s", sysfs_tmp);
     netns_fixture_fini();
 }
 
@@ -202,6 +205,7 @@ static void make_usb_sysfs(char *root, size_t size)
 {
     snprintf(root, size, "/tmp/mamori-t-sysfs-XXXXXX");
     cr_assert_not_null(mkdtemp(root));
+    snprintf(sysfs_tmp, sizeof(sysfs_tmp), "%s", root);
     cr_assert_eq(netns_sh("cd %s && d=sys/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0 && "
                           "mkdir -p $d sys/bus/usb/drivers/cdc_ether sys/class/net/mtbad0 && "
                           "echo 1 > $d/authorized && "
@@ -240,7 +244,6 @@ Test(net_guard, usb_adapter_is_deauthorized)
     cr_assert_str_eq(cJSON_GetObjectItem(facts, "reason")->valuestring, "usb_adapter");
     cr_assert_str_eq(cJSON_GetObjectItem(facts, "bus")->valuestring, "usb");
     cr_assert_str_eq(cJSON_GetObjectItem(facts, "driver")->valuestring, "cdc_ether");
-    netns_sh("rm -rf %s", root);
     mamori_net_guard_free(g);
     mamori_policy_free(p);
 }
@@ -285,7 +288,6 @@ Test(net_guard, usb_adapter_present_but_down_is_deauthorized_at_sweep)
     cr_assert_eq(buf[0], '0');
     /* Already deauthorized and down: a second sweep does nothing more. */
     cr_assert_eq(mamori_net_guard_sweep(g), 0);
-    netns_sh("rm -rf %s", root);
     mamori_net_guard_free(g);
     mamori_policy_free(p);
 }
@@ -300,6 +302,7 @@ Test(net_guard, wireless_link_refused_on_mynumber)
 
     snprintf(root, sizeof(root), "/tmp/mamori-t-sysfs-XXXXXX");
     cr_assert_not_null(mkdtemp(root));
+    snprintf(sysfs_tmp, sizeof(sysfs_tmp), "%s", root);
     cr_assert_eq(netns_sh("mkdir -p %s/sys/class/net/mtbad0/wireless", root), 0);
     mamori_net_guard_set_sysfs_root(g, root);
     mamori_net_guard_sweep(g);
@@ -310,7 +313,6 @@ Test(net_guard, wireless_link_refused_on_mynumber)
     cr_assert_not_null(ev);
     cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(ev, "facts"), "reason")->valuestring,
                      "wireless_refused");
-    netns_sh("rm -rf %s", root);
     mamori_net_guard_free(g);
     mamori_policy_free(p);
 }
