@@ -18,8 +18,11 @@
 #include "check.h"
 #include "net_iface.h"
 #include "net_proc_routes.h"
+#include "wifi_nm_profile.h"
 
 #define PROC_ROUTE_MAX (1024 * 1024)
+#define NM_PROFILE_MAX (64 * 1024)
+#define NM_PROFILE_DIR "/etc/NetworkManager/system-connections"
 
 struct net_scan {
     const struct mamori_check_ctx *ctx;
@@ -141,6 +144,51 @@ static void scan_routes(struct net_scan *scan, bool ipv6)
     free(data);
 }
 
+/* One saved NetworkManager profile: a Wi-Fi network this PC joins by itself. */
+static void judge_wifi_profile(struct net_scan *scan, const char *file)
+{
+    char path[512], *data = NULL;
+    size_t len;
+    struct mamori_wifi_profile prof;
+    enum mamori_net_reason reason;
+    cJSON *f;
+
+    snprintf(path, sizeof(path), "%s/%s", NM_PROFILE_DIR, file);
+    if (mamori_root_read(scan->ctx, path, NM_PROFILE_MAX, &data, &len) != 0)
+        return;
+    int parsed = mamori_wifi_profile_parse(data, len, &prof);
+    free(data);
+    if (!prof.is_wifi)
+        return;
+    reason = parsed != 0 ? MAMORI_NET_SSID_NOT_ALLOWED
+                         : mamori_net_judge_wifi(scan->ctx->policy, prof.ssid, prof.security);
+    if (reason == MAMORI_NET_OK || (f = cJSON_CreateObject()) == NULL)
+        return;
+    cJSON_AddStringToObject(f, "interface", "");
+    cJSON_AddStringToObject(f, "profile", file);
+    cJSON_AddStringToObject(f, "ssid", prof.ssid);
+    cJSON_AddStringToObject(f, "security", mamori_wifi_security_name(prof.security));
+    cJSON_AddStringToObject(f, "reason", mamori_net_reason_code(reason));
+    cJSON_AddItemToArray(scan->findings, f);
+}
+
+/* Saved Wi-Fi profiles (NetworkManager keyfiles); no directory = none saved. */
+static void scan_wifi_profiles(struct net_scan *scan)
+{
+    char dir[4200];
+    struct dirent **names = NULL;
+    int n;
+
+    snprintf(dir, sizeof(dir), "%s%s", scan->sysfs_root, NM_PROFILE_DIR);
+    n = scandir(dir, &names, NULL, alphasort);
+    for (int i = 0; i < n; i++) {
+        if (names[i]->d_name[0] != '.')
+            judge_wifi_profile(scan, names[i]->d_name);
+        free(names[i]);
+    }
+    free(names);
+}
+
 static void run_net_only_approved(const struct mamori_check_ctx *ctx,
                                   struct mamori_check_result *result)
 {
@@ -168,6 +216,7 @@ static void run_net_only_approved(const struct mamori_check_ctx *ctx,
     }
     scan_routes(&scan, false);
     scan_routes(&scan, true);
+    scan_wifi_profiles(&scan);
     n = cJSON_GetArraySize(scan.findings);
     if (n == 0) {
         mamori_check_set(
@@ -177,6 +226,8 @@ static void run_net_only_approved(const struct mamori_check_ctx *ctx,
     }
     const cJSON *first = cJSON_GetArrayItem(scan.findings, 0);
     const char *name = cJSON_GetObjectItem(first, "interface")->valuestring;
+    if (name[0] == '\0' && cJSON_GetObjectItem(first, "profile") != NULL)
+        name = cJSON_GetObjectItem(first, "profile")->valuestring;
     const char *code = cJSON_GetObjectItem(first, "reason")->valuestring;
     mamori_check_set(result, MAMORI_FAIL, "承認されていない接続が %d 件 (%s: %s)",
                      "%d unapproved connection(s) (%s: %s)", n, name, code);

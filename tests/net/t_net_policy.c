@@ -11,6 +11,7 @@
 #include "check.h"
 #include "net_iface.h"
 #include "policy.h"
+#include "wifi_nm_profile.h"
 
 extern const struct mamori_check mamori_check_net_only_approved;
 
@@ -215,7 +216,10 @@ static bool has_finding(const struct mamori_check_result *r, const char *ifname,
 
     cJSON_ArrayForEach(f, cJSON_GetObjectItem(r->evidence, "findings"))
     {
-        if (strcmp(cJSON_GetObjectItem(f, "interface")->valuestring, ifname) == 0 &&
+        const cJSON *name = cJSON_GetObjectItem(f, "profile");
+        if (name == NULL)
+            name = cJSON_GetObjectItem(f, "interface");
+        if (strcmp(name->valuestring, ifname) == 0 &&
             strcmp(cJSON_GetObjectItem(f, "reason")->valuestring, reason) == 0)
             return true;
     }
@@ -300,5 +304,83 @@ Test(net_policy, check_error_when_sysfs_is_not_a_directory)
     snprintf(path, sizeof(path), "%s/sys", root);
     rmdir(path);
     rmdir(root);
+    mamori_check_result_clear(&r);
+}
+
+/* ---- saved Wi-Fi profiles -------------------------------------------- */
+
+static struct mamori_wifi_profile profile_of(const char *text, int expect_rc)
+{
+    struct mamori_wifi_profile prof;
+
+    cr_assert_eq(mamori_wifi_profile_parse(text, strlen(text), &prof), expect_rc);
+    return prof;
+}
+
+Test(net_policy, profile_plain_and_byte_list_ssids)
+{
+    struct mamori_wifi_profile a = profile_of("[connection]\ntype=wifi\n[wifi]\nssid=LGWAN-市役所\n"
+                                              "[wifi-security]\nkey-mgmt=wpa-eap-suite-b-192\n",
+                                              0);
+    struct mamori_wifi_profile b = profile_of("[connection]\r\ntype = 802-11-wireless\r\n"
+                                              "[802-11-wireless]\r\nssid=72;105;\r\n"
+                                              "[802-11-wireless-security]\r\nkey-mgmt=sae\r\n",
+                                              0);
+
+    cr_assert(a.is_wifi);
+    cr_assert_str_eq(a.ssid, "LGWAN-市役所");
+    cr_assert_eq(a.security, MAMORI_WIFI_WPA3_ENTERPRISE);
+    cr_assert(b.is_wifi);
+    cr_assert_str_eq(b.ssid, "Hi");
+    cr_assert_eq(b.security, MAMORI_WIFI_WPA3_PSK);
+}
+
+Test(net_policy, profile_security_mapping_fails_closed)
+{
+    cr_assert_eq(profile_of("[connection]\ntype=wifi\n[wifi]\nssid=X\n", 0).security,
+                 MAMORI_WIFI_OPEN, "no security section = open");
+    cr_assert_eq(profile_of("[connection]\ntype=wifi\n[wifi]\nssid=X\n[wifi-security]\n"
+                            "key-mgmt=none\nwep-key0=abc\n",
+                            0)
+                     .security,
+                 MAMORI_WIFI_OPEN, "WEP counts as open");
+    cr_assert_eq(profile_of("[connection]\ntype=wifi\n[wifi]\nssid=X\n[wifi-security]\n"
+                            "key-mgmt=owe\n",
+                            0)
+                     .security,
+                 MAMORI_WIFI_OPEN, "OWE has no authentication");
+}
+
+Test(net_policy, profile_odd_input)
+{
+    struct mamori_wifi_profile p = profile_of("[connection]\ntype=wifi\n[wifi]\nssid=\n", -1);
+    cr_assert_str_eq(p.ssid, "");
+    p = profile_of("[connection]\ntype=wifi\n[wifi]\nssid=0;\n", -1);
+    p = profile_of("[connection]\ntype=wifi\n[wifi]\nssid=1;255;\n", 0);
+    cr_assert_str_eq(p.ssid, "??", "control and invalid UTF-8 bytes are masked");
+    p = profile_of("[connection]\ntype=ethernet\n[wifi]\nssid=X\n", 0);
+    cr_assert_not(p.is_wifi);
+    p = profile_of("", 0);
+    cr_assert_not(p.is_wifi);
+}
+
+Test(net_policy, check_judges_saved_wifi_profiles_without_secrets)
+{
+    struct mamori_check_result r;
+
+    cr_assert_eq(run_check(fixture_bad,
+                           "{\"segment\":\"internet\",\"network\":{\"usb_network\":\"allow\","
+                           "\"wifi\":{\"allow_ssids\":[\"CityHall\",\"Home\"],"
+                           "\"min_security\":\"wpa2-enterprise\"}}}",
+                           &r),
+                 MAMORI_FAIL);
+    cr_assert(has_finding(&r, "Cafe-Free.nmconnection", "ssid_not_allowed"));
+    cr_assert(has_finding(&r, "Home.nmconnection", "weak_security"));
+    cr_assert_not(has_finding(&r, "CityHall.nmconnection", "ssid_not_allowed"));
+    cr_assert_not(has_finding(&r, "Wired.nmconnection", "ssid_not_allowed"));
+    char *text = cJSON_PrintUnformatted(r.evidence);
+    cr_assert_null(strstr(text, "do-not-report-me"), "a Wi-Fi secret reached the evidence");
+    cr_assert_null(strstr(text, "staff01"), "an 802.1X identity reached the evidence");
+    free(text);
     mamori_check_result_clear(&r);
 }

@@ -1,0 +1,142 @@
+/* wifi_nm_profile.c -- read SSID and security from a NetworkManager keyfile profile.
+ *
+ * Keyfiles are INI-like: "[section]" lines and "key=value" lines.  We only
+ * need three keys, so a line scanner is enough; anything unexpected is
+ * skipped.  Security mapping (key-mgmt): none/absent -> open (WEP counts as
+ * open: it is broken), owe -> open (no authentication), wpa-psk -> wpa2-psk,
+ * sae -> wpa3-psk, wpa-eap -> wpa2-enterprise, wpa-eap-suite-b-192 ->
+ * wpa3-enterprise. */
+#include "wifi_nm_profile.h"
+
+#include "utf8.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LINE_MAX_BYTES 1024
+
+static void trim(char *s)
+{
+    size_t n = strlen(s);
+
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+}
+
+static enum mamori_wifi_security security_from_key_mgmt(const char *v)
+{
+    if (strcmp(v, "wpa-psk") == 0)
+        return MAMORI_WIFI_WPA2_PSK;
+    if (strcmp(v, "sae") == 0)
+        return MAMORI_WIFI_WPA3_PSK;
+    if (strcmp(v, "wpa-eap") == 0)
+        return MAMORI_WIFI_WPA2_ENTERPRISE;
+    if (strcmp(v, "wpa-eap-suite-b-192") == 0)
+        return MAMORI_WIFI_WPA3_ENTERPRISE;
+    return MAMORI_WIFI_OPEN;
+}
+
+/* SSIDs are arbitrary bytes; reports are JSON text.  Control bytes, and every
+ * non-ASCII byte of an SSID that is not valid UTF-8, become '?'. */
+static void make_printable(char *ssid)
+{
+    size_t n = strlen(ssid);
+    bool utf8 = mamori_utf8_invalid_at((const unsigned char *)ssid, n) >= n;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)ssid[i];
+        if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
+            ssid[i] = '?';
+    }
+}
+
+/* "72;105;" (older keyfiles write SSIDs as a byte list).  0, or -1 if unusable. */
+static int decode_byte_list(const char *v, char *out, size_t size)
+{
+    size_t n = 0;
+
+    for (const char *p = v; *p != '\0';) {
+        char *end;
+        unsigned long byte = strtoul(p, &end, 10);
+        if (end == p || byte == 0 || byte > 255 || n + 1 >= size)
+            return -1;
+        out[n++] = (char)byte;
+        p = *end == ';' ? end + 1 : end;
+    }
+    out[n] = '\0';
+    return n > 0 ? 0 : -1;
+}
+
+/* A byte list or plain text.  0, or -1 if unusable. */
+static int decode_ssid(const char *v, char *out, size_t size)
+{
+    if (strspn(v, "0123456789;") == strlen(v) && strchr(v, ';') != NULL) {
+        if (decode_byte_list(v, out, size) != 0)
+            return -1;
+    } else {
+        if (strlen(v) == 0 || strlen(v) >= size)
+            return -1;
+        snprintf(out, size, "%s", v);
+    }
+    make_printable(out);
+    return 0;
+}
+
+static void take_line(char *line, char *section, size_t section_size,
+                      struct mamori_wifi_profile *out, bool *ssid_bad)
+{
+    char *eq;
+
+    trim(line);
+    if (line[0] == '[') {
+        char *close = strchr(line, ']');
+        if (close != NULL) {
+            *close = '\0';
+            snprintf(section, section_size, "%s", line + 1);
+        }
+        return;
+    }
+    eq = strchr(line, '=');
+    if (line[0] == '#' || eq == NULL)
+        return;
+    *eq = '\0';
+    trim(line);
+    const char *value = eq + 1 + strspn(eq + 1, " \t");
+    if (strcmp(section, "connection") == 0 && strcmp(line, "type") == 0)
+        out->is_wifi = strcmp(value, "wifi") == 0 || strcmp(value, "802-11-wireless") == 0;
+    else if ((strcmp(section, "wifi") == 0 || strcmp(section, "802-11-wireless") == 0) &&
+             strcmp(line, "ssid") == 0)
+        *ssid_bad = decode_ssid(value, out->ssid, sizeof(out->ssid)) != 0;
+    else if ((strcmp(section, "wifi-security") == 0 ||
+              strcmp(section, "802-11-wireless-security") == 0) &&
+             strcmp(line, "key-mgmt") == 0)
+        out->security = security_from_key_mgmt(value);
+}
+
+int mamori_wifi_profile_parse(const char *text, size_t len, struct mamori_wifi_profile *out)
+{
+    char line[LINE_MAX_BYTES], section[64] = "";
+    bool ssid_bad = true;
+    size_t pos = 0;
+
+    memset(out, 0, sizeof(*out));
+    out->security = MAMORI_WIFI_OPEN;
+    while (pos < len) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+
+        if (n < sizeof(line)) { /* longer lines are not ours (certificates, blobs) */
+            memcpy(line, text + pos, n);
+            line[n] = '\0';
+            if (memchr(line, '\0', n) == NULL)
+                take_line(line, section, sizeof(section), out, &ssid_bad);
+        }
+        pos += n + 1;
+    }
+    if (!out->is_wifi)
+        return 0;
+    if (ssid_bad)
+        out->ssid[0] = '\0';
+    return ssid_bad ? -1 : 0;
+}
