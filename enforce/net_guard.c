@@ -28,6 +28,7 @@
 
 #define RECENT_MAX 16
 #define MARKS_MAX  64
+
 struct mamori_net_guard {
     const struct mamori_policy *policy;
     struct mamori_event_sink sink;
@@ -178,9 +179,9 @@ static int usb_deauthorize(const char *usb_interface)
     return close(fd) == 0 && ok ? 0 : -1;
 }
 
-/* Refuse: in audit mode only record; in enforce mode set the link down (if * up) and deauthorize a
- * USB adapter.  Each attempt is in the event.  True when the refusal is complete (or recorded, in
- * audit mode). */
+/* Refuse: in audit mode only record; in enforce mode set the link down (if
+ * up) and deauthorize a USB adapter.  Each attempt is in the event.  True
+ * when the refusal is complete (or recorded, in audit mode). */
 static bool refuse(struct mamori_net_guard *g, const struct mamori_net_facts *facts, bool up,
                    enum mamori_net_reason reason)
 {
