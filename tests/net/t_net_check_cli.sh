@@ -13,6 +13,11 @@ printf '{"segment":"mynumber","network":{"interfaces":[{"mac":"3c:52:82:00:00:01
 LANG=C "$ctl" check --json --root "$fixtures/net-ok" --policy "$tmp/policy.json" >"$tmp/ok.json" 2>"$tmp/err"
 LANG=C "$ctl" check --json --root "$fixtures/net-bad" --policy "$tmp/policy.json" >"$tmp/bad.json" 2>>"$tmp/err"
 bad_rc=$?
+if [ ! -s "$tmp/ok.json" ] || [ ! -s "$tmp/bad.json" ]; then
+    echo "not ok - mamorictl check --json printed nothing:"; sed 's/^/    /' "$tmp/err"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
 
 python3 - "$tmp/ok.json" "$tmp/bad.json" "$bad_rc" <<'PY'
 import json, sys
