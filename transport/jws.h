@@ -1,0 +1,54 @@
+/* jws.h -- JWS compact serialization with EdDSA (Ed25519) for signed reports.
+ *
+ * Reports are signed end to end (RFC 7515 compact form, RFC 8037 "EdDSA")
+ * so that they stay verifiable after relays and offline transfer from an
+ * air-gapped segment, which TLS alone cannot give.  The agent signs with its
+ * device key; the collector verifies with the key it enrolled.
+ *
+ * Protected header written by mamori_jws_sign:
+ *     {"alg":"EdDSA","kid":"<RFC 7638 thumbprint>","typ":"mamori-report+jws"}
+ * kid is the base64url (no padding) SHA-256 JWK thumbprint of the public key.
+ *
+ * mamori_jws_verify accepts only: exactly three non-empty-header segments of
+ * strict base64url, input <= MAMORI_JWS_MAX_BYTES with no trailing bytes,
+ * a header that is a JSON object without duplicate members, "alg" exactly
+ * "EdDSA", no "crit", a "kid" (if present) equal to the thumbprint of pub,
+ * and a 64-byte Ed25519 signature that verifies. */
+#ifndef MAMORI_JWS_H
+#define MAMORI_JWS_H
+
+#include <stddef.h>
+
+#include <openssl/evp.h>
+
+#define MAMORI_JWS_MAX_BYTES (256 * 1024)
+#define MAMORI_JWS_TYP       "mamori-report+jws"
+/* base64url of a SHA-256 digest: 43 characters. */
+#define MAMORI_JWK_THUMBPRINT_LEN 43
+
+/* Sign payload with an Ed25519 private key.  *out_compact receives a malloc'd
+ * NUL-terminated "header.payload.signature".  0 on success, -1 on error. */
+int mamori_jws_sign(EVP_PKEY *key, const char *payload, size_t len, char **out_compact);
+
+/* Verify compact (len bytes) against pub.  On success returns 0 and gives the
+ * decoded payload (malloc'd, NUL-terminated, *payload_len excludes the NUL).
+ * On failure returns -1 and writes a one-line English reason into err. */
+int mamori_jws_verify(const char *compact, size_t len, EVP_PKEY *pub, char **payload,
+                      size_t *payload_len, char *err, size_t errlen);
+
+/* Read the "kid" of the protected header without verifying anything, so the
+ * collector can find the key to verify with.  0 on success, -1 when the
+ * input is malformed, has no string kid, or kid does not fit kidlen. */
+int mamori_jws_peek_kid(const char *compact, size_t len, char *kid, size_t kidlen);
+
+/* RFC 7638 thumbprint of an Ed25519 key (public or private):
+ * base64url(SHA-256('{"crv":"Ed25519","kty":"OKP","x":"<x>"}')).
+ * out needs MAMORI_JWK_THUMBPRINT_LEN + 1 bytes.  0 on success, -1 on error. */
+int mamori_jwk_thumbprint(EVP_PKEY *ed25519_pub, char *out, size_t outlen);
+
+/* Public JWK of an Ed25519 key as a malloc'd JSON string
+ * ({"crv":"Ed25519","kty":"OKP","x":"..."}), e.g. for independent verifiers.
+ * NULL on error. */
+char *mamori_jwk_public_json(EVP_PKEY *ed25519_pub);
+
+#endif /* MAMORI_JWS_H */
