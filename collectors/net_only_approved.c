@@ -8,6 +8,7 @@
  * route rule does not accept.  SSIDs are not visible in sysfs; the guard
  * judges them live (docs/network.md). */
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,17 +35,17 @@ struct net_scan {
 /* IFF_UP from sysfs "flags" (hex), else operstate "up". */
 static bool iface_up(const struct mamori_check_ctx *ctx, const char *name)
 {
-    char path[128], *data = NULL;
+    char path[PATH_MAX], *data = NULL;
     size_t len;
     bool up = false;
 
-    snprintf(path, sizeof(path), "/sys/class/net/%s/flags", name);
-    if (mamori_root_read(ctx, path, 64, &data, &len) == 0) {
+    if (snprintf(path, sizeof(path), "/sys/class/net/%s/flags", name) < (int)sizeof(path) &&
+        mamori_root_read(ctx, path, 64, &data, &len) == 0) {
         up = (strtoul(data, NULL, 16) & IFF_UP) != 0;
-    } else {
-        snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", name);
-        if (mamori_root_read(ctx, path, 64, &data, &len) == 0)
-            up = strncmp(data, "up", 2) == 0;
+    } else if (snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", name) <
+                   (int)sizeof(path) &&
+               mamori_root_read(ctx, path, 64, &data, &len) == 0) {
+        up = strncmp(data, "up", 2) == 0;
     }
     free(data);
     return up;

@@ -39,7 +39,8 @@ static void link_basename(const char *path, char *out, size_t size)
         return;
     target[n] = '\0';
     slash = strrchr(target, '/');
-    snprintf(out, size, "%s", slash ? slash + 1 : target);
+    if (snprintf(out, size, "%s", slash ? slash + 1 : target) >= (int)size)
+        out[0] = '\0'; /* a truncated name would be a wrong fact */
 }
 
 static void lowercase(char *s)
@@ -63,19 +64,19 @@ static bool looks_like_mac(const char *s)
 /* bus, driver and the USB interface directory from <dir>/device. */
 static void read_device(const char *dir, struct mamori_net_facts *facts)
 {
-    char path[PATH_MAX], real[PATH_MAX];
+    char path[PATH_MAX + 32], real[PATH_MAX];
 
-    snprintf(path, sizeof(path), "%s/device", dir);
-    if (realpath(path, real) == NULL) {
+    if (snprintf(path, sizeof(path), "%s/device", dir) >= (int)sizeof(path) ||
+        realpath(path, real) == NULL) {
         snprintf(facts->bus, sizeof(facts->bus), "virtual");
         return;
     }
-    snprintf(path, sizeof(path), "%s/device/subsystem", dir);
-    link_basename(path, facts->bus, sizeof(facts->bus));
+    if (snprintf(path, sizeof(path), "%s/device/subsystem", dir) < (int)sizeof(path))
+        link_basename(path, facts->bus, sizeof(facts->bus));
     if (facts->bus[0] == '\0')
         snprintf(facts->bus, sizeof(facts->bus), strstr(real, "/usb") ? "usb" : "unknown");
-    snprintf(path, sizeof(path), "%s/device/driver", dir);
-    link_basename(path, facts->driver, sizeof(facts->driver));
+    if (snprintf(path, sizeof(path), "%s/device/driver", dir) < (int)sizeof(path))
+        link_basename(path, facts->driver, sizeof(facts->driver));
     if (strcmp(facts->bus, "usb") == 0)
         snprintf(facts->usb_interface, sizeof(facts->usb_interface), "%s", real);
 }

@@ -93,7 +93,8 @@ static void take_line(char *line, char *section, size_t section_size,
         char *close = strchr(line, ']');
         if (close != NULL) {
             *close = '\0';
-            snprintf(section, section_size, "%s", line + 1);
+            if (snprintf(section, section_size, "%s", line + 1) >= (int)section_size)
+                section[0] = '\0'; /* no section we read has a long name */
         }
         return;
     }
