@@ -79,4 +79,12 @@ C
 cat > etc/firefox/policies/policies.json <<'F'
 {"policies": {"PasswordManagerEnabled": false, "OfferToSaveLogins": false}}
 F
+# Network: only loopback and no default route (an LGWAN PC without Internet).
+mkdir -p sys/class/net/lo proc/net
+echo 00:00:00:00:00:00 > sys/class/net/lo/address
+echo 0x9 > sys/class/net/lo/flags
+echo unknown > sys/class/net/lo/operstate
+printf 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n' > proc/net/route
+: > proc/net/ipv6_route
+
 echo "demo PC laid out under $root"
