@@ -1,0 +1,219 @@
+/* device_key.c -- device key life cycle, CSR and host id; see device_key.h. */
+#include "device_key.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+
+#include "durable_file.h"
+
+EVP_PKEY *mamori_pem_load_private(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open key: %s", path, strerror(errno));
+        return NULL;
+    }
+    EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    if (!key) {
+        snprintf(err, errlen, "%s: not a PEM private key", path);
+        return NULL;
+    }
+    if (EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
+        snprintf(err, errlen, "%s: key is not Ed25519", path);
+        EVP_PKEY_free(key);
+        return NULL;
+    }
+    return key;
+}
+
+static EVP_PKEY *generate_ed25519(void)
+{
+    EVP_PKEY *key = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+    if (!ctx || EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_keygen(ctx, &key) != 1)
+        key = NULL;
+    EVP_PKEY_CTX_free(ctx);
+    return key;
+}
+
+/* Write a new key with O_EXCL so two starting processes never both win. */
+static EVP_PKEY *create_key(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return NULL; /* caller inspects errno (EEXIST: someone else made it) */
+    EVP_PKEY *key = generate_ed25519();
+    FILE *f = fdopen(fd, "w");
+    int ok = key && f && PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) == 1 &&
+             fflush(f) == 0 && fsync(fd) == 0;
+    if (f)
+        ok = (fclose(f) == 0) && ok;
+    else
+        close(fd);
+    if (!ok || mamori_fsync_parent(path) < 0) {
+        snprintf(err, errlen, "%s: cannot write new device key: %s", path, strerror(errno));
+        unlink(path);
+        EVP_PKEY_free(key);
+        errno = EIO;
+        return NULL;
+    }
+    return key;
+}
+
+EVP_PKEY *mamori_device_key_load_or_create(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) < 0 && errno == ENOENT) {
+        EVP_PKEY *key = create_key(path, err, errlen);
+        if (key || errno != EEXIST) {
+            if (!key && errno != EIO)
+                snprintf(err, errlen, "%s: cannot create device key: %s", path, strerror(errno));
+            return key;
+        }
+        if (stat(path, &st) < 0) {
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            return NULL;
+        }
+    }
+    if ((st.st_mode & 077) != 0) {
+        snprintf(err, errlen, "%s: device key is readable by others (mode %04o); refusing", path,
+                 (unsigned)(st.st_mode & 07777));
+        return NULL;
+    }
+    return mamori_pem_load_private(path, err, errlen);
+}
+
+EVP_PKEY *mamori_pem_load_cert_pubkey(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open certificate: %s", path, strerror(errno));
+        return NULL;
+    }
+    X509 *cert = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    if (!cert) {
+        snprintf(err, errlen, "%s: not a PEM certificate", path);
+        return NULL;
+    }
+    EVP_PKEY *key = X509_get_pubkey(cert);
+    X509_free(cert);
+    if (!key)
+        snprintf(err, errlen, "%s: certificate has no usable public key", path);
+    return key;
+}
+
+EVP_PKEY *mamori_pem_parse_pubkey(const char *pem, size_t len)
+{
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    if (!bio)
+        return NULL;
+    EVP_PKEY *key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    if (!key) {
+        (void)BIO_reset(bio);
+        X509 *cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        if (cert)
+            key = X509_get_pubkey(cert);
+        X509_free(cert);
+    }
+    BIO_free(bio);
+    return key;
+}
+
+/* Copy a memory BIO's contents into a malloc'd string. */
+static char *bio_to_string(BIO *bio)
+{
+    char *data = NULL;
+    long n = BIO_get_mem_data(bio, &data);
+    char *out = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (out) {
+        memcpy(out, data, (size_t)n);
+        out[n] = '\0';
+    }
+    return out;
+}
+
+char *mamori_pem_public(EVP_PKEY *key)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *out = NULL;
+    if (bio && PEM_write_bio_PUBKEY(bio, key) == 1)
+        out = bio_to_string(bio);
+    BIO_free(bio);
+    return out;
+}
+
+char *mamori_csr_create_pem(EVP_PKEY *key, const char *common_name)
+{
+    X509_REQ *req = X509_REQ_new();
+    X509_NAME *name = X509_NAME_new();
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *out = NULL;
+    /* Ed25519 signs the message itself: no separate digest (md NULL). */
+    if (req && name && bio && X509_REQ_set_version(req, 0) == 1 &&
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)common_name,
+                                   -1, -1, 0) == 1 &&
+        X509_REQ_set_subject_name(req, name) == 1 && X509_REQ_set_pubkey(req, key) == 1 &&
+        X509_REQ_sign(req, key, NULL) > 0 && PEM_write_bio_X509_REQ(bio, req) == 1)
+        out = bio_to_string(bio);
+    BIO_free(bio);
+    X509_NAME_free(name);
+    X509_REQ_free(req);
+    return out;
+}
+
+static int is_lower_hex(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return 0;
+    return strspn(s, "0123456789abcdef") == n;
+}
+
+int mamori_host_id(const char *root, const char *override, char *out, size_t outlen, char *err,
+                   size_t errlen)
+{
+    if (outlen < MAMORI_HOST_ID_LEN + 1) {
+        snprintf(err, errlen, "host id buffer too small");
+        return -1;
+    }
+    if (override) {
+        if (!is_lower_hex(override, MAMORI_HOST_ID_LEN)) {
+            snprintf(err, errlen, "host id override must be 1-64 lowercase hex digits");
+            return -1;
+        }
+        snprintf(out, outlen, "%s", override);
+        return 0;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/etc/machine-id", root ? root : "");
+    size_t len = 0;
+    char *content = mamori_read_file(path, 4096, &len);
+    if (!content) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    while (len > 0 && strchr(" \t\r\n", content[len - 1]))
+        len--;
+    if (len == 0) {
+        free(content);
+        snprintf(err, errlen, "%s: empty machine-id", path);
+        return -1;
+    }
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)content, len, digest);
+    free(content);
+    for (size_t i = 0; i < sizeof digest; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    return 0;
+}

@@ -1,0 +1,42 @@
+/* enroll.h -- enrolment: obtain a device certificate from the collector.
+ *
+ * POST /v1/enroll (TLS 1.3, no client certificate) with the enrolment secret,
+ * a CSR for the device key (CN = host id) and host facts; the collector's CA
+ * issues the device certificate.  The collector CA must already be trusted:
+ * either a CA file (from `mamori-server init`) or a "sha256:<hex>" pin of the
+ * CA certificate -- never trust on first use.  Results stored in the state
+ * directory: device.key (0600), device.crt, ca.crt, enroll.json.  See
+ * docs/protocol.md for the wire format. */
+#ifndef MAMORI_ENROLL_H
+#define MAMORI_ENROLL_H
+
+#include <stddef.h>
+
+#define MAMORI_DEVICE_KEY_FILE  "device.key"
+#define MAMORI_DEVICE_CERT_FILE "device.crt"
+#define MAMORI_CA_FILE          "ca.crt"
+#define MAMORI_ENROLL_FILE      "enroll.json"
+
+struct mamori_enroll_params {
+    const char *server_url; /* https://collector:8443 */
+    const char *secret;
+    const char *state_dir;
+    const char *ca_file;        /* trusted collector CA (PEM), or */
+    const char *ca_fingerprint; /* "sha256:<hex>" of the CA certificate */
+    const char *host_id;        /* hex, from mamori_host_id() */
+    const char *hostname;
+    const char *segment;
+    const char *department;
+    const char *municipality;
+    const char *proxy;
+};
+
+/* Enrol.  0 on success; -1 with a clear message (403: secret refused, CA
+ * mismatch, certificate not for our key, TLS failure...). */
+int mamori_enroll(const struct mamori_enroll_params *p, char *err, size_t errlen);
+
+/* Read the enrolment secret from a file (first line, trimmed).  The file
+ * must not be readable by others.  malloc'd, or NULL with a message. */
+char *mamori_enroll_read_secret(const char *path, char *err, size_t errlen);
+
+#endif /* MAMORI_ENROLL_H */
