@@ -1,0 +1,257 @@
+/* main.c -- mamori-server: subcommand dispatch (init, serve, fleet, host,
+ * events, export).  Each subcommand is a thin wrapper over the library
+ * mamori_server_core, so tests drive the same code. */
+#include <getopt.h>
+#include <libintl.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fleet.h"
+#include "init.h"
+#include "report.h"
+#include "server.h"
+
+#define _(s)           gettext(s)
+#define DEFAULT_CONFIG MAMORI_SYSCONFDIR "/server/server.conf"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "%s",
+            _("usage: mamori-server init DIR [--name DNS_OR_IP ...] [--port N]"
+              " [--db sqlite|postgresql --dsn DSN]\n"
+              "       mamori-server serve [--config FILE]\n"
+              "       mamori-server fleet [--json] [--config FILE]\n"
+              "       mamori-server host NAME [--json] [--config FILE]\n"
+              "       mamori-server events [--type T] [--host H] [--since TIME] [--json]"
+              " [--config FILE]\n"
+              "       mamori-server export --csv [--out FILE] [--config FILE]\n"));
+}
+
+struct cli {
+    const char *config;
+    const char *type, *host, *since, *out, *db, *dsn;
+    const char *names[16];
+    int nnames, json, csv, port;
+};
+
+static int parse_cli(int argc, char **argv, struct cli *c)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
+        {"type", required_argument, NULL, 't'},   {"host", required_argument, NULL, 'H'},
+        {"since", required_argument, NULL, 's'},  {"out", required_argument, NULL, 'o'},
+        {"csv", no_argument, NULL, 'C'},          {"name", required_argument, NULL, 'n'},
+        {"db", required_argument, NULL, 'd'},     {"dsn", required_argument, NULL, 'D'},
+        {"port", required_argument, NULL, 'p'},   {NULL, 0, NULL, 0},
+    };
+    int ch;
+    c->config = getenv("MAMORI_SERVER_CONFIG") ? getenv("MAMORI_SERVER_CONFIG") : DEFAULT_CONFIG;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            c->config = optarg;
+            break;
+        case 'j':
+            c->json = 1;
+            break;
+        case 't':
+            c->type = optarg;
+            break;
+        case 'H':
+            c->host = optarg;
+            break;
+        case 's':
+            c->since = optarg;
+            break;
+        case 'o':
+            c->out = optarg;
+            break;
+        case 'C':
+            c->csv = 1;
+            break;
+        case 'd':
+            c->db = optarg;
+            break;
+        case 'D':
+            c->dsn = optarg;
+            break;
+        case 'p':
+            c->port = atoi(optarg);
+            break;
+        case 'n':
+            if (c->nnames < 16)
+                c->names[c->nnames++] = optarg;
+            break;
+        default:
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void print_json(const cJSON *doc)
+{
+    char *text = cJSON_Print(doc);
+    if (text != NULL)
+        printf("%s\n", text);
+    cJSON_free(text);
+}
+
+static int cmd_init(struct cli *c, const char *dir)
+{
+    struct mamori_init_options o = {.dir = dir,
+                                    .names = c->names,
+                                    .nnames = c->nnames,
+                                    .db = c->db,
+                                    .dsn = c->dsn,
+                                    .port = c->port};
+    char err[512];
+    if (mamori_server_init(&o, stdout, err, sizeof(err)) != 0) {
+        fprintf(stderr, "mamori-server init: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_serve(struct mamori_server *s)
+{
+    char err[512];
+    if (mamori_server_listen(s, err, sizeof(err)) != 0) {
+        fprintf(stderr, "mamori-server: %s\n", err);
+        return 1;
+    }
+    fprintf(stderr, "mamori-server: listening on %s:%d (%d threads)\n", s->cfg.listen_addr, s->port,
+            s->cfg.threads);
+    return mamori_server_run(s, 1) == 0 ? 0 : 1;
+}
+
+static int cmd_fleet(struct mamori_server *s, const struct cli *c)
+{
+    cJSON *hosts = s->store->ops->hosts(s->store), *sum;
+    if (hosts == NULL)
+        return 1;
+    sum = mamori_fleet_summary(hosts, time(NULL),
+                               s->cfg.report_interval_seconds * s->cfg.silent_after_intervals);
+    if (c->json)
+        print_json(sum);
+    else
+        mamori_fleet_print(stdout, sum);
+    cJSON_Delete(sum);
+    cJSON_Delete(hosts);
+    return 0;
+}
+
+static int cmd_host(struct mamori_server *s, const struct cli *c, const char *name)
+{
+    cJSON *host = mamori_fleet_host(s, name);
+    if (host == NULL) {
+        fprintf(stderr, _("mamori-server: no host named %s\n"), name);
+        return 1;
+    }
+    if (c->json)
+        print_json(host);
+    else
+        mamori_fleet_print_host(stdout, host);
+    cJSON_Delete(host);
+    return 0;
+}
+
+static int cmd_events(struct mamori_server *s, const struct cli *c)
+{
+    struct mamori_event_filter f = {.type = c->type, .host = c->host, .limit = 1000};
+    cJSON *events;
+    if (c->since != NULL && mamori_rfc3339_parse(c->since, &f.since) != 0) {
+        fprintf(stderr, _("mamori-server: --since: not an RFC 3339 time: %s\n"), c->since);
+        return 2;
+    }
+    events = s->store->ops->events(s->store, &f);
+    if (events == NULL)
+        return 1;
+    if (c->json)
+        print_json(events);
+    else
+        mamori_fleet_print_events(stdout, events);
+    cJSON_Delete(events);
+    return 0;
+}
+
+static int cmd_export(struct mamori_server *s, const struct cli *c)
+{
+    cJSON *hosts = s->store->ops->hosts(s->store);
+    FILE *out = c->out ? fopen(c->out, "wb") : stdout;
+    int rc;
+    if (!c->csv) {
+        fprintf(stderr, "%s", _("mamori-server export: only --csv is supported\n"));
+        cJSON_Delete(hosts);
+        return 2;
+    }
+    if (hosts == NULL || out == NULL) {
+        fprintf(stderr, "mamori-server export: %s\n", c->out ? c->out : "storage");
+        cJSON_Delete(hosts);
+        return 1;
+    }
+    rc = mamori_export_csv(out, hosts);
+    if (out != stdout && fclose(out) != 0)
+        rc = -1;
+    cJSON_Delete(hosts);
+    return rc == 0 ? 0 : 1;
+}
+
+static int run(const char *cmd, struct cli *c, int argc, char **argv)
+{
+    struct mamori_server s;
+    char err[512];
+    int rc = 2, serve = strcmp(cmd, "serve") == 0;
+
+    if (mamori_server_open(&s, c->config, serve, err, sizeof(err)) != 0) {
+        fprintf(stderr, "mamori-server: %s\n", err);
+        mamori_server_close(&s);
+        return 1;
+    }
+    if (serve)
+        rc = cmd_serve(&s);
+    else if (strcmp(cmd, "fleet") == 0)
+        rc = cmd_fleet(&s, c);
+    else if (strcmp(cmd, "host") == 0 && optind < argc)
+        rc = cmd_host(&s, c, argv[optind]);
+    else if (strcmp(cmd, "events") == 0)
+        rc = cmd_events(&s, c);
+    else if (strcmp(cmd, "export") == 0)
+        rc = cmd_export(&s, c);
+    else
+        usage(stderr);
+    mamori_server_close(&s);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli c = {0};
+    const char *cmd, *localedir = getenv("MAMORI_LOCALEDIR");
+
+    setlocale(LC_ALL, "");
+    bindtextdomain("mamori", localedir ? localedir : MAMORI_LOCALEDIR);
+    textdomain("mamori");
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    cmd = argv[1];
+    argv++;
+    argc--;
+    if (parse_cli(argc, argv, &c) != 0) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(cmd, "init") == 0) {
+        if (optind >= argc) {
+            usage(stderr);
+            return 2;
+        }
+        return cmd_init(&c, argv[optind]);
+    }
+    return run(cmd, &c, argc, argv);
+}

@@ -1,0 +1,333 @@
+/* server.c -- TLS 1.3 + client certificates over libevent, worker threads.
+ *
+ * Each worker owns an event_base and an evhttp bound to the one listening
+ * socket (evhttp_accept_socket), so connections spread over the workers and
+ * a keep-alive client stays on its worker.  TLS runs in OpenSSL bufferevents
+ * (evhttp_set_bevcb); the handshake asks for a client certificate but does
+ * not require one, because enrolment comes before a host has one.  A
+ * certificate that is presented must chain to our CA, or the handshake fails.
+ * Ingest then insists on one (ingest.c). */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+
+#include "http.h"
+
+struct mamori_worker {
+    struct mamori_server *srv;
+    struct event_base *base;
+    struct evhttp *http;
+    pthread_t thread;
+};
+
+int mamori_read_secret(const char *path, char *buf, size_t buflen, size_t *len)
+{
+    FILE *f = fopen(path, "r");
+    size_t n;
+    if (f == NULL)
+        return -1;
+    n = fread(buf, 1, buflen - 1, f);
+    fclose(f);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        n--;
+    buf[n] = '\0';
+    *len = n;
+    return n > 0 ? 0 : -1;
+}
+
+static SSL_CTX *tls_context(const struct mamori_server_config *c, char *err, size_t errlen)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    STACK_OF(X509_NAME) * names;
+
+    if (ctx == NULL || SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+        SSL_CTX_use_certificate_chain_file(ctx, c->server_cert) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, c->server_key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1 ||
+        SSL_CTX_load_verify_locations(ctx, c->ca_cert, NULL) != 1) {
+        unsigned long e = ERR_get_error();
+        snprintf(err, errlen, "TLS setup (%s, %s): %s", c->server_cert, c->ca_cert,
+                 e ? ERR_reason_error_string(e) : "failed");
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    names = SSL_load_client_CA_file(c->ca_cert);
+    if (names != NULL)
+        SSL_CTX_set_client_CA_list(ctx, names);
+    /* Ask for a certificate, verify it if given, but let enrolment in without. */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+    SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"mamori", 6);
+    return ctx;
+}
+
+static int open_store(struct mamori_server *s, char *err, size_t errlen)
+{
+    if (strcmp(s->cfg.db, "postgresql") == 0)
+        s->store = mamori_store_pg_open(s->cfg.db_dsn, err, errlen);
+    else
+        s->store = mamori_store_sqlite_open(s->cfg.db_path, s->cfg.batch_reports, s->cfg.batch_ms,
+                                            err, errlen);
+    return s->store ? 0 : -1;
+}
+
+int mamori_server_open(struct mamori_server *s, const char *config_file, int with_tls, char *err,
+                       size_t errlen)
+{
+    memset(s, 0, sizeof(*s));
+    s->listen_fd = -1;
+    pthread_mutex_init(&s->stop_lock, NULL);
+    if (mamori_server_config_load(&s->cfg, config_file, err, errlen) != 0)
+        return -1;
+    /* The CA key is needed only to enrol; a relay-only reader can do without. */
+    if (mamori_ca_load(&s->ca, access(s->cfg.ca_key, R_OK) == 0 ? s->cfg.ca_key : NULL,
+                       s->cfg.ca_cert, err, errlen) != 0)
+        return -1;
+    if (mamori_read_secret(s->cfg.enroll_secret_file, s->secret, sizeof(s->secret),
+                           &s->secret_len) != 0)
+        s->secret_len = 0; /* enrolment refused */
+    if (mamori_read_secret(s->cfg.api_token_file, s->api_token, sizeof(s->api_token),
+                           &s->api_token_len) != 0)
+        s->api_token_len = 0; /* query API refused */
+    if (with_tls && (s->tls = tls_context(&s->cfg, err, errlen)) == NULL)
+        return -1;
+    return open_store(s, err, errlen);
+}
+
+int mamori_server_listen(struct mamori_server *s, char *err, size_t errlen)
+{
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(s->cfg.listen_port)};
+    struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(s->cfg.listen_port)};
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof(bound);
+    int v6 = inet_pton(AF_INET6, s->cfg.listen_addr, &a6.sin6_addr) == 1;
+    int one = 1, fd;
+
+    if (!v6 && inet_pton(AF_INET, s->cfg.listen_addr, &a4.sin_addr) != 1) {
+        snprintf(err, errlen, "listen_addr: \"%s\" is not an IP address", s->cfg.listen_addr);
+        return -1;
+    }
+    fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        (v6 ? bind(fd, (struct sockaddr *)&a6, sizeof(a6))
+            : bind(fd, (struct sockaddr *)&a4, sizeof(a4))) != 0 ||
+        listen(fd, 1024) != 0 || getsockname(fd, (struct sockaddr *)&bound, &blen) != 0) {
+        snprintf(err, errlen, "listen on %s:%d: %s", s->cfg.listen_addr, s->cfg.listen_port,
+                 strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    s->listen_fd = fd;
+    s->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                : ((struct sockaddr_in *)&bound)->sin_port);
+    return 0;
+}
+
+static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
+{
+    struct mamori_server *s = arg;
+    SSL *ssl = SSL_new(s->tls);
+    if (ssl == NULL)
+        return NULL;
+    return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                          BEV_OPT_CLOSE_ON_FREE | BEV_OPT_THREADSAFE);
+}
+
+static X509 *peer_certificate(struct evhttp_request *req)
+{
+    struct evhttp_connection *conn = evhttp_request_get_connection(req);
+    struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+    SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+    if (ssl == NULL || SSL_get_verify_result(ssl) != X509_V_OK)
+        return NULL;
+    return SSL_get0_peer_certificate(ssl);
+}
+
+static int admin_ok(struct mamori_http_request *r)
+{
+    const char *h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Authorization");
+    size_t n;
+    if (r->srv->api_token_len == 0 || h == NULL || strncmp(h, "Bearer ", 7) != 0)
+        return 0;
+    h += 7;
+    n = strlen(h);
+    return n == r->srv->api_token_len && CRYPTO_memcmp(h, r->srv->api_token, n) == 0;
+}
+
+static void dispatch(struct evhttp_request *req, void *arg)
+{
+    struct mamori_http_request r = {.req = req, .srv = arg};
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    const struct mamori_route *route;
+    char *path = NULL, *body = NULL;
+    int method_ok = 0;
+    size_t len = evbuffer_get_length(in);
+
+    path =
+        evhttp_uridecode(uri && evhttp_uri_get_path(uri) ? evhttp_uri_get_path(uri) : "/", 0, NULL);
+    route = path ? mamori_route_find(evhttp_request_get_command(req), path, &method_ok) : NULL;
+    r.path = path;
+    r.query = uri ? evhttp_uri_get_query(uri) : NULL;
+    r.peer = peer_certificate(req);
+    if (route == NULL) {
+        mamori_http_error(&r, method_ok ? 405 : 404, method_ok ? "method" : "not_found");
+        goto out;
+    }
+    if (route->auth == MAMORI_AUTH_ADMIN && !admin_ok(&r)) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+                          "Bearer realm=\"mamori\"");
+        mamori_http_error(&r, 401, "unauthorized");
+        goto out;
+    }
+    body = malloc(len + 1);
+    if (body == NULL) {
+        mamori_http_error(&r, 500, "memory");
+        goto out;
+    }
+    evbuffer_copyout(in, body, len);
+    body[len] = '\0';
+    r.body = body;
+    r.body_len = len;
+    route->handle(&r);
+out:
+    free(body);
+    free(path);
+}
+
+static void *worker_main(void *arg)
+{
+    struct mamori_worker *w = arg;
+    event_base_dispatch(w->base);
+    return NULL;
+}
+
+static int worker_start(struct mamori_server *s, struct mamori_worker *w)
+{
+    w->srv = s;
+    w->base = event_base_new();
+    w->http = w->base ? evhttp_new(w->base) : NULL;
+    if (w->http == NULL)
+        return -1;
+    evhttp_set_bevcb(w->http, tls_bevcb, s);
+    evhttp_set_gencb(w->http, dispatch, s);
+    evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+    /* Bodies a little past the limit still reach ingest, which counts and
+     * answers 413 itself; far larger ones are cut off by evhttp. */
+    evhttp_set_max_body_size(w->http, (ev_ssize_t)s->cfg.max_body_bytes * 2);
+    evhttp_set_max_headers_size(w->http, 16384);
+    evhttp_set_timeout(w->http, 60);
+    if (evhttp_accept_socket(w->http, s->listen_fd) != 0)
+        return -1;
+    return pthread_create(&w->thread, NULL, worker_main, w);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)sig;
+    (void)what;
+    event_base_loopexit(arg, NULL);
+}
+
+static void stop_workers(struct mamori_server *s)
+{
+    for (int i = 0; i < s->nworkers; i++)
+        event_base_loopexit(s->workers[i].base, NULL);
+    for (int i = 0; i < s->nworkers; i++) {
+        pthread_join(s->workers[i].thread, NULL);
+        evhttp_free(s->workers[i].http);
+        event_base_free(s->workers[i].base);
+    }
+    free(s->workers);
+    s->workers = NULL;
+    s->nworkers = 0;
+}
+
+int mamori_server_run(struct mamori_server *s, int handle_signals)
+{
+    struct event *sigterm = NULL, *sigint = NULL;
+    int rc = 0;
+
+    evthread_use_pthreads();
+    signal(SIGPIPE, SIG_IGN);
+    pthread_mutex_lock(&s->stop_lock);
+    s->main_base = event_base_new();
+    s->workers = calloc((size_t)s->cfg.threads, sizeof(*s->workers));
+    for (int i = 0; s->workers && i < s->cfg.threads && rc == 0; i++) {
+        rc = worker_start(s, &s->workers[i]);
+        if (rc == 0)
+            s->nworkers++;
+    }
+    pthread_mutex_unlock(&s->stop_lock);
+    if (s->main_base == NULL || s->workers == NULL || rc != 0)
+        rc = -1;
+    if (rc == 0 && handle_signals) {
+        sigterm = evsignal_new(s->main_base, SIGTERM, on_signal, s->main_base);
+        sigint = evsignal_new(s->main_base, SIGINT, on_signal, s->main_base);
+        evsignal_add(sigterm, NULL);
+        evsignal_add(sigint, NULL);
+    }
+    /* A persistent idle event keeps the loop alive until loopexit. */
+    if (rc == 0) {
+        struct event *keep = event_new(s->main_base, -1, EV_PERSIST, on_signal, NULL);
+        struct timeval day = {86400, 0};
+        event_add(keep, &day);
+        if (!s->stopping)
+            event_base_dispatch(s->main_base);
+        event_free(keep);
+    }
+    pthread_mutex_lock(&s->stop_lock);
+    stop_workers(s);
+    if (sigterm)
+        event_free(sigterm);
+    if (sigint)
+        event_free(sigint);
+    event_base_free(s->main_base);
+    s->main_base = NULL;
+    pthread_mutex_unlock(&s->stop_lock);
+    return rc;
+}
+
+void mamori_server_stop(struct mamori_server *s)
+{
+    pthread_mutex_lock(&s->stop_lock);
+    s->stopping = 1;
+    if (s->main_base != NULL)
+        event_base_loopexit(s->main_base, NULL);
+    pthread_mutex_unlock(&s->stop_lock);
+}
+
+void mamori_server_close(struct mamori_server *s)
+{
+    if (s->store)
+        s->store->ops->close(s->store);
+    if (s->listen_fd >= 0)
+        close(s->listen_fd);
+    SSL_CTX_free(s->tls);
+    mamori_ca_free(&s->ca);
+    OPENSSL_cleanse(s->secret, sizeof(s->secret));
+    OPENSSL_cleanse(s->api_token, sizeof(s->api_token));
+    pthread_mutex_destroy(&s->stop_lock);
+    memset(s, 0, sizeof(*s));
+    s->listen_fd = -1;
+}
