@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+void (*mamori_durable_before_rename)(const char *tmp_path);
+
 int mamori_fsync_parent(const char *path)
 {
     char copy[PATH_MAX];
@@ -66,7 +68,16 @@ int mamori_durable_write(const char *path, const void *data, size_t len, mode_t 
         errno = saved;
         return -1;
     }
-    if (close(fd) < 0 || rename(tmp, path) < 0 || mamori_fsync_parent(path) < 0) {
+    if (close(fd) < 0) {
+        int saved = errno;
+        snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(saved));
+        unlink(tmp);
+        errno = saved;
+        return -1;
+    }
+    if (mamori_durable_before_rename)
+        mamori_durable_before_rename(tmp);
+    if (rename(tmp, path) < 0 || mamori_fsync_parent(path) < 0) {
         int saved = errno;
         snprintf(err, errlen, "%s: cannot commit: %s", path, strerror(saved));
         unlink(tmp);

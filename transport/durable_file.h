@@ -17,6 +17,11 @@
 int mamori_durable_write(const char *path, const void *data, size_t len, mode_t mode, char *err,
                          size_t errlen);
 
+/* Test seam: when set, called after the temporary file is fsync'd and
+ * before it is renamed (crash tests kill the process here).  NULL in
+ * production. */
+extern void (*mamori_durable_before_rename)(const char *tmp_path);
+
 /* fsync the directory holding path (after a rename or unlink). */
 int mamori_fsync_parent(const char *path);
 
