@@ -411,6 +411,11 @@ long mamori_delivery_run_once(struct mamori_delivery *d)
     }
 }
 
+void mamori_delivery_kick(struct mamori_delivery *d)
+{
+    d->next_attempt = 0;
+}
+
 cJSON *mamori_delivery_state(const struct mamori_delivery *d)
 {
     struct mamori_spool_stats st;

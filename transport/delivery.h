@@ -59,6 +59,10 @@ int mamori_delivery_sign(struct mamori_delivery *d, cJSON *report, char **jws, c
  * until the next attempt is due, or -1 when the spool is empty. */
 long mamori_delivery_run_once(struct mamori_delivery *d);
 
+/* Forget the backoff and try at the next run_once (the network came back,
+ * or an operator asked). */
+void mamori_delivery_kick(struct mamori_delivery *d);
+
 /* Durably remember an event for the next report (takes ownership). */
 void mamori_delivery_add_event(struct mamori_delivery *d, cJSON *event);
 

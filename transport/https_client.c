@@ -169,6 +169,13 @@ int mamori_https_post(const struct mamori_https_config *cfg, const char *url,
     if (rc != CURLE_OK) {
         if (sink.overflow)
             snprintf(err, errlen, "%s: response larger than %zu bytes", url, sink.max);
+        else if (rc == CURLE_PEER_FAILED_VERIFICATION)
+            snprintf(err, errlen, "%s: collector certificate not accepted: %s", url, curl_err);
+        else if (rc == CURLE_SSL_CONNECT_ERROR)
+            snprintf(err, errlen,
+                     "%s: TLS 1.3 handshake failed (certificate not trusted, or the server "
+                     "does not offer TLS 1.3): %s",
+                     url, curl_err);
         else
             snprintf(err, errlen, "%s: %s", url, curl_err[0] ? curl_err : curl_easy_strerror(rc));
         mamori_https_response_free(resp);
