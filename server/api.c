@@ -13,7 +13,7 @@
 #include "fleet.h"
 #include "http.h"
 #include "metrics.h"
-#include "report.h"
+#include "report_doc.h"
 
 static void handle_health(struct mamori_http_request *r)
 {

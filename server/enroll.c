@@ -14,7 +14,7 @@
 #include "http.h"
 #include "jws.h"
 #include "metrics.h"
-#include "report.h"
+#include "report_doc.h"
 
 static const char *member(const cJSON *obj, const char *name)
 {

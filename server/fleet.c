@@ -5,7 +5,7 @@
 #include <locale.h>
 #include <string.h>
 
-#include "report.h"
+#include "report_doc.h"
 
 #define _(s) gettext(s)
 

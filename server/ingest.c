@@ -18,7 +18,7 @@
 
 #include "http.h"
 #include "jws.h"
-#include "report.h"
+#include "report_doc.h"
 
 void mamori_sha256_hex(const void *data, size_t len, char *out)
 {

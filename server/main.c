@@ -11,7 +11,7 @@
 
 #include "fleet.h"
 #include "init.h"
-#include "report.h"
+#include "report_doc.h"
 #include "server.h"
 
 #define _(s)           gettext(s)

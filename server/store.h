@@ -14,7 +14,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "report.h"
+#include "report_doc.h"
 
 struct mamori_store;
 

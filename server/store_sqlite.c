@@ -32,13 +32,23 @@ struct sqlite_db {
 
 #define SQ(db) ((struct sqlite_db *)(db))
 
+/* Parameters are named $1..$n (shared SQL with PostgreSQL); SQLite numbers
+ * them by first appearance, so bind by name. */
 static int bind_all(sqlite3_stmt *st, const struct mamori_sqlv *p, int n)
 {
     for (int i = 0; i < n; i++) {
-        int rc = p[i].type == SQLV_INT ? sqlite3_bind_int64(st, i + 1, p[i].i)
-                 : p[i].type == SQLV_TEXT && p[i].s
-                     ? sqlite3_bind_text(st, i + 1, p[i].s, -1, SQLITE_STATIC)
-                     : sqlite3_bind_null(st, i + 1);
+        char name[16];
+        int idx, rc;
+        snprintf(name, sizeof(name), "$%d", i + 1);
+        idx = sqlite3_bind_parameter_index(st, name);
+        if (idx == 0)
+            continue; /* not used by this statement */
+        if (p[i].type == SQLV_INT)
+            rc = sqlite3_bind_int64(st, idx, p[i].i);
+        else if (p[i].type == SQLV_TEXT && p[i].s != NULL)
+            rc = sqlite3_bind_text(st, idx, p[i].s, -1, SQLITE_STATIC);
+        else
+            rc = sqlite3_bind_null(st, idx);
         if (rc != SQLITE_OK)
             return -1;
     }

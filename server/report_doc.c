@@ -1,8 +1,8 @@
-/* report.c -- validation of signed report payloads (schema 1).
+/* report_doc.c -- validation of signed report payloads (schema 1).
  *
  * Shape errors are answered with HTTP 400 and a message naming the member, so
  * a broken agent build is easy to diagnose from the collector log. */
-#include "report.h"
+#include "report_doc.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,12 +1,12 @@
-/* report.h -- the report document a host signs, as the collector sees it.
+/* report_doc.h -- the report document a host signs, as the collector sees it.
  *
  * After the JWS signature checks out, ingest hands the payload bytes to
  * mamori_report_parse(), which checks the shape (schema 1, docs/server.md)
  * and pulls out what storage indexes on.  Everything else stays in the raw
  * JWS kept for audit.  The parser never trusts the bytes: it is fuzzed
  * (tests/fuzz/fuzz_ingest.c). */
-#ifndef MAMORI_SERVER_REPORT_H
-#define MAMORI_SERVER_REPORT_H
+#ifndef MAMORI_SERVER_REPORT_DOC_H
+#define MAMORI_SERVER_REPORT_DOC_H
 
 #include <stddef.h>
 #include <stdint.h>
