@@ -6,8 +6,14 @@
 #include "check.h"
 
 extern const struct mamori_check mamori_check_net_only_approved;
+extern const struct mamori_check mamori_check_av_resident;
+extern const struct mamori_check mamori_check_av_pattern_fresh;
+extern const struct mamori_check mamori_check_login_no_autologin;
 
 const struct mamori_check *const mamori_checks[] = {
     &mamori_check_net_only_approved,
+    &mamori_check_av_resident,
+    &mamori_check_av_pattern_fresh,
+    &mamori_check_login_no_autologin,
     NULL,
 };
