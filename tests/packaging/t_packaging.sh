@@ -49,7 +49,9 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mamori-pkgtest.XXXXXX")
 root=$work/root
+server_pid=""
 cleanup() {
+    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null; fi
     for m in "$root/proc" "$root/dev/pts"; do
         mountpoint -q "$m" 2>/dev/null && umount -l "$m"
     done
@@ -274,6 +276,10 @@ else
 fi
 check "postinst says enrolment failed and the agent will retry" \
     grep -q 'could not enrol with https://127.0.0.1:9' "$work/install3.log"
+if in_root sh -c 'mamorictl enroll --help 2>&1 | grep -q -- --secret-file'; then
+    check "postinst really ran mamorictl enroll (its refusal is in the log)" \
+        grep -q 'enrolment failed' "$work/install3.log"
+fi
 check "the enrolment secret never appears in the install log" \
     sh -c "test -s '$work/install3.log' && ! grep -q not-a-real-secret '$work/install3.log'"
 check "no temporary secret file is left in the state directory" \
@@ -337,6 +343,45 @@ fi
 server_unit=$root/lib/systemd/system/mamori-server.service
 check "server unit runs as mamori-server" grep -q '^User=mamori-server' "$server_unit"
 check "server unit has no capabilities" grep -qx 'CapabilityBoundingSet=' "$server_unit"
+
+# --- 13. the happy path: a real collector in the same root, a silent enrolment
+port=$((20000 + $$ % 20000))
+as_server() { chroot --userspec=mamori-server:mamori-server "$root" env -i PATH=/usr/sbin:/usr/bin \
+    HOME=/var/lib/mamori-server LANG=C.UTF-8 "$@"; }
+if as_server mamori-server init /var/lib/mamori-server --name 127.0.0.1 --port "$port" \
+    >"$work/init.log" 2>&1; then
+    ok "mamori-server init creates a collector in /var/lib/mamori-server"
+else
+    sed 's/^/    /' "$work/init.log"
+    not_ok "mamori-server init creates a collector in /var/lib/mamori-server"
+fi
+# Not through as_server: $! must be the server itself, not a subshell.
+chroot --userspec=mamori-server:mamori-server "$root" env -i PATH=/usr/sbin:/usr/bin LANG=C.UTF-8 \
+    mamori-server serve --config /var/lib/mamori-server/server.conf >"$work/serve.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 50); do
+    (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.2
+done
+mkdir -p "$root/etc/mamori"
+printf '%s\n' "server = https://127.0.0.1:$port" \
+    "secret_file = /var/lib/mamori-server/enroll.secret" \
+    "ca_file = /var/lib/mamori-server/ca.pem" >"$root/etc/mamori/enroll.conf"
+if apt_in_root install "./$agent_name" >"$work/install5.log" 2>&1 &&
+    grep -q "enrolled with https://127.0.0.1:$port" "$work/install5.log"; then
+    ok "silent install enrols the PC with a reachable collector"
+else
+    sed 's/^/    /' "$work/install5.log" | tail -n 20
+    sed 's/^/    /' "$work/serve.log" | tail -n 10
+    not_ok "silent install enrols the PC with a reachable collector"
+fi
+check "the device certificate is stored in the state directory" test -s "$root/var/lib/mamori/device.crt"
+kill "$server_pid" 2>/dev/null
+wait "$server_pid" 2>/dev/null
+server_pid=""
+apt_in_root purge mamori-agent >"$work/purge4.log" 2>&1
+check "purge after enrolment removes the certificate too" test ! -e "$root/var/lib/mamori"
+
 apt_in_root purge mamori-server >"$work/purge3.log" 2>&1
 check "purge removes the mamori-server user and its state" \
     sh -c "! chroot '$root' getent passwd mamori-server >/dev/null && test ! -e '$root/var/lib/mamori-server'"
