@@ -31,7 +31,7 @@ static bool all_digits(const char *s)
 static char *proc_file(const struct mamori_check_ctx *ctx, const char *pid, const char *file,
                        size_t *len)
 {
-    char abs[64];
+    char abs[sizeof("/proc//cmdline") + NAME_MAX];
     char *data = NULL;
     snprintf(abs, sizeof(abs), "/proc/%s/%s", pid, file);
     if (mamori_root_read(ctx, abs, PROC_FILE_MAX, &data, len) != 0)
