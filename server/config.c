@@ -52,6 +52,8 @@ static const struct key keys[] = {
     STR(upstream_ca, K_PATH, "relay: CA of the upstream collector"),
     STR(upstream_cert, K_PATH, "relay: client certificate for the upstream"),
     STR(upstream_key, K_PATH, "relay: key of that certificate"),
+    NUM(relay_interval_ms, K_INT, "relay: how often the queue is forwarded"),
+    STR(relay_ca_file, K_PATH, "upstream: CA certificates of relays whose hosts we accept"),
 };
 
 void mamori_server_config_defaults(struct mamori_server_config *c, const char *dir)
@@ -77,6 +79,7 @@ void mamori_server_config_defaults(struct mamori_server_config *c, const char *d
     c->retention_days = 400;
     c->batch_reports = 64;
     c->batch_ms = 50;
+    c->relay_interval_ms = 2000;
 }
 
 static char *trim(char *s)

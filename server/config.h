@@ -33,6 +33,8 @@ struct mamori_server_config {
     int batch_ms;
     char upstream_url[512];
     char upstream_ca[PATH_MAX], upstream_cert[PATH_MAX], upstream_key[PATH_MAX];
+    char relay_ca_file[PATH_MAX]; /* CAs of downstream relays we accept hosts from */
+    int relay_interval_ms;
 };
 
 /* Defaults for every key (paths relative to dir). */

@@ -11,6 +11,7 @@
 
 #include "fleet.h"
 #include "init.h"
+#include "relay.h"
 #include "report_doc.h"
 #include "server.h"
 
@@ -27,7 +28,10 @@ static void usage(FILE *out)
               "       mamori-server host NAME [--json] [--config FILE]\n"
               "       mamori-server events [--type T] [--host H] [--since TIME] [--json]"
               " [--config FILE]\n"
-              "       mamori-server export --csv [--out FILE] [--config FILE]\n"));
+              "       mamori-server export --csv [--out FILE] [--config FILE]\n"
+              "       mamori-server bundle export [--since TIME] --out FILE [--config FILE]\n"
+              "       mamori-server bundle import FILE [--config FILE]\n"
+              "       mamori-server relay-cert NAME KEY_FILE CERT_FILE [--config FILE]\n"));
 }
 
 struct cli {
@@ -200,6 +204,57 @@ static int cmd_export(struct mamori_server *s, const struct cli *c)
     return rc == 0 ? 0 : 1;
 }
 
+static int cmd_bundle(struct mamori_server *s, const struct cli *c, int argc, char **argv)
+{
+    const char *what = optind < argc ? argv[optind] : "";
+    time_t since = 0;
+    FILE *f;
+    int rc;
+
+    if (strcmp(what, "export") == 0) {
+        if (c->since != NULL && mamori_rfc3339_parse(c->since, &since) != 0) {
+            fprintf(stderr, _("mamori-server: --since: not an RFC 3339 time: %s\n"), c->since);
+            return 2;
+        }
+        f = c->out ? fopen(c->out, "w") : stdout;
+        if (f == NULL) {
+            perror(c->out);
+            return 1;
+        }
+        rc = mamori_bundle_export(s, since, f);
+        if (f != stdout && fclose(f) != 0)
+            rc = -1;
+        return rc == 0 ? 0 : 1;
+    }
+    if (strcmp(what, "import") == 0 && optind + 1 < argc) {
+        f = fopen(argv[optind + 1], "r");
+        if (f == NULL) {
+            perror(argv[optind + 1]);
+            return 1;
+        }
+        rc = mamori_bundle_import(s, f, stderr);
+        fclose(f);
+        return rc == 0 ? 0 : 1;
+    }
+    usage(stderr);
+    return 2;
+}
+
+static int cmd_relay_cert(struct mamori_server *s, int argc, char **argv)
+{
+    char err[512];
+    if (optind + 2 >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (mamori_relay_issue_cert(s, argv[optind], argv[optind + 1], argv[optind + 2], err,
+                                sizeof(err)) != 0) {
+        fprintf(stderr, "mamori-server relay-cert: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
 static int run(const char *cmd, struct cli *c, int argc, char **argv)
 {
     struct mamori_server s;
@@ -221,6 +276,10 @@ static int run(const char *cmd, struct cli *c, int argc, char **argv)
         rc = cmd_events(&s, c);
     else if (strcmp(cmd, "export") == 0)
         rc = cmd_export(&s, c);
+    else if (strcmp(cmd, "bundle") == 0)
+        rc = cmd_bundle(&s, c, argc, argv);
+    else if (strcmp(cmd, "relay-cert") == 0)
+        rc = cmd_relay_cert(&s, argc, argv);
     else
         usage(stderr);
     mamori_server_close(&s);

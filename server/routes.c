@@ -6,10 +6,7 @@
 #include <event2/buffer.h>
 
 const struct mamori_route *const mamori_route_tables[] = {
-    mamori_enroll_routes,
-    mamori_ingest_routes,
-    mamori_api_routes,
-    NULL,
+    mamori_enroll_routes, mamori_ingest_routes, mamori_api_routes, mamori_relay_routes, NULL,
 };
 
 static int path_matches(const struct mamori_route *route, const char *path)

@@ -31,6 +31,7 @@
 #include <openssl/err.h>
 
 #include "http.h"
+#include "relay.h"
 
 struct mamori_worker {
     struct mamori_server *srv;
@@ -287,6 +288,8 @@ int mamori_server_run(struct mamori_server *s, int handle_signals)
         evsignal_add(sigterm, NULL);
         evsignal_add(sigint, NULL);
     }
+    if (rc == 0 && mamori_relay_start(s) != 0)
+        rc = -1;
     /* A persistent idle event keeps the loop alive until loopexit. */
     if (rc == 0) {
         struct event *keep = event_new(s->main_base, -1, EV_PERSIST, on_signal, NULL);
@@ -296,6 +299,7 @@ int mamori_server_run(struct mamori_server *s, int handle_signals)
             event_base_dispatch(s->main_base);
         event_free(keep);
     }
+    mamori_relay_stop(s);
     pthread_mutex_lock(&s->stop_lock);
     stop_workers(s);
     if (sigterm)

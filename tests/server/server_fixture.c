@@ -39,6 +39,12 @@ static void reset_pg(const char *dsn)
 
 void tsrv_start(struct tsrv *t)
 {
+    tsrv_start_with(t, NULL, NULL);
+}
+
+void tsrv_start_with(struct tsrv *t, void (*tweak)(struct mamori_server_config *c, void *arg),
+                     void *arg)
+{
     static const char *const names[] = {"localhost", "127.0.0.1"};
     const char *dsn = getenv("MAMORI_TEST_PG_DSN");
     struct mamori_init_options o = {.names = names, .nnames = 2};
@@ -60,6 +66,8 @@ void tsrv_start(struct tsrv *t)
     snprintf(t->srv.cfg.listen_addr, sizeof(t->srv.cfg.listen_addr), "127.0.0.1");
     t->srv.cfg.listen_port = 0;
     t->srv.cfg.batch_reports = 1;
+    if (tweak != NULL)
+        tweak(&t->srv.cfg, arg);
     cr_assert_eq(mamori_server_listen(&t->srv, err, sizeof(err)), 0, "listen: %s", err);
     snprintf(t->url, sizeof(t->url), "https://localhost:%d", t->srv.port);
     cr_assert_eq(pthread_create(&t->thread, NULL, serve_thread, &t->srv), 0);

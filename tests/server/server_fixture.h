@@ -34,6 +34,9 @@ struct tresp {
 };
 
 void tsrv_start(struct tsrv *t);
+/* Same, letting tweak adjust the configuration before serving. */
+void tsrv_start_with(struct tsrv *t, void (*tweak)(struct mamori_server_config *c, void *arg),
+                     void *arg);
 void tsrv_stop(struct tsrv *t);
 
 /* A fresh host identity (random id, new Ed25519 key). */
