@@ -8,12 +8,18 @@
 extern const struct mamori_check mamori_check_net_only_approved;
 extern const struct mamori_check mamori_check_av_resident;
 extern const struct mamori_check mamori_check_av_pattern_fresh;
+extern const struct mamori_check mamori_check_screenlock_enabled;
+extern const struct mamori_check mamori_check_screenlock_idle_timeout;
+extern const struct mamori_check mamori_check_screenlock_locked_down;
 extern const struct mamori_check mamori_check_login_no_autologin;
 
 const struct mamori_check *const mamori_checks[] = {
     &mamori_check_net_only_approved,
     &mamori_check_av_resident,
     &mamori_check_av_pattern_fresh,
+    &mamori_check_screenlock_enabled,
+    &mamori_check_screenlock_idle_timeout,
+    &mamori_check_screenlock_locked_down,
     &mamori_check_login_no_autologin,
     NULL,
 };
