@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -250,6 +251,17 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(arg, NULL);
 }
 
+/* Raw reports past retention_days are deleted at start and hourly. */
+static void prune_reports(evutil_socket_t fd, short what, void *arg)
+{
+    struct mamori_server *s = arg;
+    (void)fd;
+    (void)what;
+    if (s->cfg.retention_days > 0 &&
+        s->store->ops->prune(s->store, time(NULL) - (time_t)s->cfg.retention_days * 86400) != 0)
+        fprintf(stderr, "mamori-server: pruning old reports failed\n");
+}
+
 static void stop_workers(struct mamori_server *s)
 {
     for (int i = 0; i < s->nworkers; i++)
@@ -290,14 +302,15 @@ int mamori_server_run(struct mamori_server *s, int handle_signals)
     }
     if (rc == 0 && mamori_relay_start(s) != 0)
         rc = -1;
-    /* A persistent idle event keeps the loop alive until loopexit. */
+    /* The hourly prune timer also keeps the loop alive until loopexit. */
     if (rc == 0) {
-        struct event *keep = event_new(s->main_base, -1, EV_PERSIST, on_signal, NULL);
-        struct timeval day = {86400, 0};
-        event_add(keep, &day);
+        struct event *prune = event_new(s->main_base, -1, EV_PERSIST, prune_reports, s);
+        struct timeval hour = {3600, 0};
+        prune_reports(-1, 0, s);
+        event_add(prune, &hour);
         if (!s->stopping)
             event_base_dispatch(s->main_base);
-        event_free(keep);
+        event_free(prune);
     }
     mamori_relay_stop(s);
     pthread_mutex_lock(&s->stop_lock);
