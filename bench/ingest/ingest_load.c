@@ -1,0 +1,261 @@
+/* ingest_load.c -- load generator for mamori-server ingest.
+ *
+ * Enrols N simulated hosts over HTTPS (secret + CSR), pre-signs M reports per
+ * host with increasing seq (signing is the agents' cost, not the
+ * collector's), then drives all hosts at once through one libcurl multi
+ * handle: N concurrent keep-alive TLS 1.3 connections, each with its own
+ * client certificate, each posting its reports back to back.  Prints the
+ * accepted reports per second of the timed phase.
+ *
+ * usage: ingest_load URL CA_FILE SECRET_FILE WORKDIR CLIENTS REPORTS */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+
+#include "device_key.h"
+#include "jws.h"
+
+struct client {
+    char id[65];
+    EVP_PKEY *key;
+    char cert_file[512], key_file[512];
+    char **reports;
+    int next, accepted, failed;
+    CURL *easy;
+    struct curl_slist *headers;
+    char body[8192];
+    size_t body_len;
+};
+
+static const char *url, *ca_file;
+
+static size_t collect(char *data, size_t size, size_t n, void *arg)
+{
+    struct client *c = arg;
+    size_t room = sizeof(c->body) - 1 - c->body_len, take = size * n < room ? size * n : room;
+    memcpy(c->body + c->body_len, data, take);
+    c->body_len += take;
+    c->body[c->body_len] = '\0';
+    return size * n;
+}
+
+static int enrol(struct client *c, const char *secret, const char *dir, int i)
+{
+    cJSON *req = cJSON_CreateObject(), *host = cJSON_AddObjectToObject(req, "host"), *resp;
+    char *csr = mamori_csr_create_pem(c->key, c->id), *body, endpoint[512], name[32];
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    CURL *e = curl_easy_init();
+    FILE *f;
+    long status = 0;
+    int rc = -1;
+
+    snprintf(name, sizeof(name), "bench-%04d", i);
+    cJSON_AddStringToObject(req, "secret", secret);
+    cJSON_AddStringToObject(req, "csr", csr);
+    cJSON_AddStringToObject(host, "id", c->id);
+    cJSON_AddStringToObject(host, "hostname", name);
+    cJSON_AddStringToObject(host, "segment", "lgwan");
+    body = cJSON_PrintUnformatted(req);
+    snprintf(endpoint, sizeof(endpoint), "%s/v1/enroll", url);
+    curl_easy_setopt(e, CURLOPT_URL, endpoint);
+    curl_easy_setopt(e, CURLOPT_CAINFO, ca_file);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+    c->body_len = 0;
+    if (curl_easy_perform(e) == CURLE_OK)
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    resp = status == 200 ? cJSON_Parse(c->body) : NULL;
+    snprintf(c->cert_file, sizeof(c->cert_file), "%s/%s.pem", dir, name);
+    snprintf(c->key_file, sizeof(c->key_file), "%s/%s.key", dir, name);
+    if (resp != NULL && (f = fopen(c->cert_file, "w")) != NULL) {
+        fputs(cJSON_GetObjectItem(resp, "certificate")->valuestring, f);
+        fclose(f);
+        f = fopen(c->key_file, "w");
+        rc = f && PEM_write_PrivateKey(f, c->key, NULL, NULL, 0, NULL, NULL) == 1 ? 0 : -1;
+        if (f)
+            fclose(f);
+    }
+    cJSON_Delete(resp);
+    cJSON_Delete(req);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(e);
+    free(body);
+    free(csr);
+    return rc;
+}
+
+/* A realistic ~2.5 KiB report: ten checks with bilingual text. */
+static char *payload(const struct client *c, int seq)
+{
+    static const char *const ids[] = {"usb.storage_blocked",
+                                      "av.resident",
+                                      "av.pattern_fresh",
+                                      "screenlock.enabled",
+                                      "screenlock.idle_timeout",
+                                      "screenlock.locked_down",
+                                      "passwords.browser_store_disabled",
+                                      "passwords.no_saved_logins",
+                                      "login.no_autologin",
+                                      "net.only_approved"};
+    cJSON *doc = cJSON_CreateObject(), *host = cJSON_AddObjectToObject(doc, "host");
+    cJSON *checks = cJSON_AddArrayToObject(doc, "checks");
+    char when[32], *text;
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cJSON_AddNumberToObject(doc, "schema", 1);
+    cJSON_AddStringToObject(host, "id", c->id);
+    cJSON_AddStringToObject(host, "hostname", "bench");
+    cJSON_AddStringToObject(host, "segment", "lgwan");
+    cJSON_AddNumberToObject(doc, "seq", seq);
+    cJSON_AddStringToObject(doc, "time", when);
+    cJSON_AddStringToObject(doc, "policy_version", "bench");
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        cJSON *ch = cJSON_CreateObject(), *t = cJSON_AddObjectToObject(ch, "title");
+        cJSON_AddStringToObject(ch, "id", ids[i]);
+        cJSON_AddStringToObject(ch, "verdict", (seq + (int)i) % 7 ? "pass" : "fail");
+        cJSON_AddStringToObject(t, "ja", "外部記録媒体の利用制限が有効であること");
+        cJSON_AddStringToObject(t, "en", "External storage restriction is enforced");
+        cJSON_AddItemToArray(checks, ch);
+    }
+    cJSON_AddArrayToObject(doc, "events");
+    text = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    return text;
+}
+
+static void arm(struct client *c, CURLM *multi)
+{
+    char endpoint[512];
+    snprintf(endpoint, sizeof(endpoint), "%s/v1/reports", url);
+    if (c->easy == NULL) {
+        c->easy = curl_easy_init();
+        c->headers = curl_slist_append(NULL, "Content-Type: application/jose");
+        curl_easy_setopt(c->easy, CURLOPT_URL, endpoint);
+        curl_easy_setopt(c->easy, CURLOPT_CAINFO, ca_file);
+        curl_easy_setopt(c->easy, CURLOPT_SSLCERT, c->cert_file);
+        curl_easy_setopt(c->easy, CURLOPT_SSLKEY, c->key_file);
+        curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
+        curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, collect);
+        curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, c);
+        curl_easy_setopt(c->easy, CURLOPT_PRIVATE, c);
+    }
+    c->body_len = 0;
+    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->reports[c->next]);
+    curl_multi_add_handle(multi, c->easy);
+}
+
+static int drive(struct client *cs, int n, int per)
+{
+    CURLM *multi = curl_multi_init();
+    int running = 0, left;
+    curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)n + 8);
+    for (int i = 0; i < n; i++)
+        arm(&cs[i], multi);
+    do {
+        CURLMsg *m;
+        curl_multi_perform(multi, &running);
+        while ((m = curl_multi_info_read(multi, &left)) != NULL) {
+            struct client *c;
+            long status = 0;
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+            curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+            curl_multi_remove_handle(multi, m->easy_handle);
+            if (m->data.result == CURLE_OK && status == 200)
+                c->accepted++;
+            else
+                c->failed++;
+            if (++c->next < per)
+                arm(c, multi);
+            running = 1;
+        }
+        if (running)
+            curl_multi_poll(multi, NULL, 0, 100, NULL);
+    } while (running);
+    curl_multi_cleanup(multi);
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    struct client *cs;
+    char secret[256] = "";
+    FILE *f;
+    int n, per, accepted = 0, failed = 0;
+    double t0, t1;
+
+    if (argc != 7) {
+        fprintf(stderr, "usage: ingest_load URL CA SECRET_FILE WORKDIR CLIENTS REPORTS\n");
+        return 2;
+    }
+    url = argv[1];
+    ca_file = argv[2];
+    n = atoi(argv[5]);
+    per = atoi(argv[6]);
+    if ((f = fopen(argv[3], "r")) == NULL || fscanf(f, "%255s", secret) != 1) {
+        fprintf(stderr, "ingest_load: cannot read %s\n", argv[3]);
+        return 1;
+    }
+    fclose(f);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    cs = calloc((size_t)n, sizeof(*cs));
+    for (int i = 0; i < n; i++) {
+        unsigned char raw[32];
+        EVP_PKEY_CTX *k = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+        RAND_bytes(raw, sizeof(raw));
+        for (int j = 0; j < 32; j++)
+            snprintf(cs[i].id + 2 * j, 3, "%02x", raw[j]);
+        EVP_PKEY_keygen_init(k);
+        EVP_PKEY_keygen(k, &cs[i].key);
+        EVP_PKEY_CTX_free(k);
+        if (enrol(&cs[i], secret, argv[4], i) != 0) {
+            fprintf(stderr, "ingest_load: enrolment %d failed: %s\n", i, cs[i].body);
+            return 1;
+        }
+        cs[i].reports = calloc((size_t)per, sizeof(char *));
+        for (int s = 0; s < per; s++) {
+            char *p = payload(&cs[i], s + 1);
+            mamori_jws_sign(cs[i].key, p, strlen(p), &cs[i].reports[s]);
+            free(p);
+        }
+    }
+    t0 = now_s();
+    drive(cs, n, per);
+    t1 = now_s();
+    for (int i = 0; i < n; i++) {
+        accepted += cs[i].accepted;
+        failed += cs[i].failed;
+        for (int s = 0; s < per; s++)
+            free(cs[i].reports[s]);
+        free(cs[i].reports);
+        curl_easy_cleanup(cs[i].easy);
+        curl_slist_free_all(cs[i].headers);
+        EVP_PKEY_free(cs[i].key);
+    }
+    free(cs);
+    printf("clients=%d reports=%d accepted=%d failed=%d seconds=%.3f rate=%.0f\n", n, n * per,
+           accepted, failed, t1 - t0, accepted / (t1 - t0));
+    curl_global_cleanup();
+    return failed == 0 ? 0 : 1;
+}
