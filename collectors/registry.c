@@ -11,6 +11,8 @@ extern const struct mamori_check mamori_check_av_pattern_fresh;
 extern const struct mamori_check mamori_check_screenlock_enabled;
 extern const struct mamori_check mamori_check_screenlock_idle_timeout;
 extern const struct mamori_check mamori_check_screenlock_locked_down;
+extern const struct mamori_check mamori_check_passwords_browser_store_disabled;
+extern const struct mamori_check mamori_check_passwords_no_saved_logins;
 extern const struct mamori_check mamori_check_login_no_autologin;
 
 const struct mamori_check *const mamori_checks[] = {
@@ -20,6 +22,8 @@ const struct mamori_check *const mamori_checks[] = {
     &mamori_check_screenlock_enabled,
     &mamori_check_screenlock_idle_timeout,
     &mamori_check_screenlock_locked_down,
+    &mamori_check_passwords_browser_store_disabled,
+    &mamori_check_passwords_no_saved_logins,
     &mamori_check_login_no_autologin,
     NULL,
 };
