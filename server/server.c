@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +130,10 @@ int mamori_server_listen(struct mamori_server *s, char *err, size_t errlen)
         return -1;
     }
     fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    /* TCP_NODELAY on the listener is inherited by accepted sockets: without
+     * it a response split into TLS records waits for the client's delayed ACK. */
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
         (v6 ? bind(fd, (struct sockaddr *)&a6, sizeof(a6))
             : bind(fd, (struct sockaddr *)&a4, sizeof(a4))) != 0 ||
         listen(fd, 1024) != 0 || getsockname(fd, (struct sockaddr *)&bound, &blen) != 0) {

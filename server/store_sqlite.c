@@ -16,9 +16,19 @@
 
 #include <sqlite3.h>
 
+#define STMT_CACHE 48
+
+/* Prepared statements by SQL text: parsing dominated ingest without it. */
+struct stmt_slot {
+    const char *sql; /* the caller's text (string literals); compared by content too */
+    sqlite3_stmt *st;
+};
+
 struct sqlite_db {
     struct mamori_sqldb base;
     sqlite3 *conn;
+    struct stmt_slot cache[STMT_CACHE];
+    char *cache_text[STMT_CACHE];
     pthread_mutex_t lock; /* recursive: exec runs inside begin..commit */
     pthread_t flusher;
     pthread_cond_t wake;
@@ -75,16 +85,40 @@ static long run_stmt(sqlite3_stmt *st, mamori_sql_row_fn row, void *arg)
     return rows;
 }
 
+/* Caller holds the lock.  The statement stays owned by the cache. */
+static sqlite3_stmt *prepared(struct sqlite_db *s, const char *sql)
+{
+    int i;
+    for (i = 0; i < STMT_CACHE && s->cache[i].st != NULL; i++)
+        if (strcmp(s->cache_text[i], sql) == 0)
+            return s->cache[i].st;
+    if (i == STMT_CACHE) { /* full: the oldest goes */
+        sqlite3_finalize(s->cache[0].st);
+        free(s->cache_text[0]);
+        memmove(&s->cache[0], &s->cache[1], sizeof(s->cache[0]) * (STMT_CACHE - 1));
+        memmove(&s->cache_text[0], &s->cache_text[1], sizeof(char *) * (STMT_CACHE - 1));
+        i = STMT_CACHE - 1;
+    }
+    if (sqlite3_prepare_v3(s->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->cache[i].st, NULL) !=
+        SQLITE_OK) {
+        s->cache[i].st = NULL;
+        return NULL;
+    }
+    s->cache_text[i] = strdup(sql);
+    s->cache[i].sql = s->cache_text[i];
+    return s->cache[i].st;
+}
+
 static long sq_exec(struct mamori_sqldb *db, const char *sql, const struct mamori_sqlv *p, int n,
                     mamori_sql_row_fn row, void *arg)
 {
     struct sqlite_db *s = SQ(db);
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st;
     long rows = -1;
 
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v3(s->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK ||
-        bind_all(st, p, n) != 0) {
+    st = prepared(s, sql);
+    if (st == NULL || bind_all(st, p, n) != 0) {
         fprintf(stderr, "mamori-server: sqlite: %s\n", sqlite3_errmsg(s->conn));
         goto out;
     }
@@ -94,7 +128,10 @@ static long sq_exec(struct mamori_sqldb *db, const char *sql, const struct mamor
     else if (row == NULL)
         rows = sqlite3_changes(s->conn);
 out:
-    sqlite3_finalize(st);
+    if (st != NULL) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
     pthread_mutex_unlock(&s->lock);
     return rows;
 }
@@ -197,6 +234,10 @@ static void sq_close(struct mamori_sqldb *db)
     pthread_cond_signal(&s->wake);
     pthread_mutex_unlock(&s->lock);
     pthread_join(s->flusher, NULL);
+    for (int i = 0; i < STMT_CACHE; i++) {
+        sqlite3_finalize(s->cache[i].st);
+        free(s->cache_text[i]);
+    }
     sqlite3_close(s->conn);
     pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->lock);
