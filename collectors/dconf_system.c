@@ -47,7 +47,7 @@ static time_t apply_folder(const struct mamori_check_ctx *ctx, struct mamori_dco
         return 0;
     int n = scandir(path, &names, NULL, alphasort);
     for (int i = 0; i < n; i++) {
-        char abs[PATH_MAX], full[PATH_MAX], *data = NULL, err[128];
+        char abs[PATH_MAX], full[PATH_MAX], *data = NULL;
         struct stat st;
         size_t len;
         const char *name = names[i]->d_name;
@@ -74,6 +74,7 @@ static time_t apply_folder(const struct mamori_check_ctx *ctx, struct mamori_dco
             }
         } else {
             struct keyfile_load kl = {.values = d->values};
+            char err[128];
             if (mamori_ini_parse(data, len, keyfile_key, &kl, err, sizeof(err)) < 0)
                 set_error(d, abs, err);
         }

@@ -149,12 +149,13 @@ static int kde_key(void *arg, const char *section, const char *key_in, const cha
 static void judge_kde(const struct mamori_check_ctx *ctx, struct desktop_lock *out)
 {
     struct kde_rc rc = {.autolock = true, .lock_on_resume = true, .timeout_min = 5};
-    char *data = NULL, err[128];
+    char *data = NULL;
     size_t len;
 
     out->name = "kde";
     if (mamori_root_read(ctx, KDE_RC, KDE_RC_MAX, &data, &len) == 0) {
         /* "[$i]" alone on the first line makes the whole file immutable. */
+        char err[128];
         rc.file_immutable = strncmp(data, "[$i]", 4) == 0;
         if (mamori_ini_parse(data, len, kde_key, &rc, err, sizeof(err)) < 0)
             snprintf(out->error, sizeof(out->error), "%s: %s", KDE_RC, err);

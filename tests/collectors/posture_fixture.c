@@ -34,10 +34,13 @@ const cJSON *posture_evidence(const struct posture_run *run, const char *path)
 {
     char copy[256];
     const cJSON *node = run->result.evidence;
+    char *save = NULL;
     snprintf(copy, sizeof(copy), "%s", path);
-    for (char *save = NULL, *part = strtok_r(copy, ".", &save); part && node;
-         part = strtok_r(NULL, ".", &save))
+    char *part = strtok_r(copy, ".", &save);
+    while (part != NULL && node != NULL) {
         node = cJSON_GetObjectItemCaseSensitive(node, part);
+        part = strtok_r(NULL, ".", &save);
+    }
     return node;
 }
 
