@@ -13,7 +13,7 @@ src=$here/../../tests/fixtures/bench-office
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp -a "$src" "$tmp/root"
-python3 "$here/make_login_data.py" "$tmp/root"
+python3 "$here/../../tests/collectors/prepare_tree.py" "$tmp/root"
 
 "$build/bench/check/bench_check" "$tmp/root" "$runs" || status=$?
 
