@@ -158,10 +158,10 @@ struct tresp tsrv_post(struct tsrv *t, const struct thost *h, const char *path, 
 
 struct tresp tsrv_get(struct tsrv *t, const char *path, const char *bearer)
 {
-    char hdr[600];
     struct curl_slist *headers = NULL;
     struct tresp r;
     if (bearer != NULL) {
+        char hdr[600];
         snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", bearer);
         headers = curl_slist_append(NULL, hdr);
     }
