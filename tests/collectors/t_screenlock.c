@@ -160,3 +160,26 @@ Test(screenlock, no_desktop_is_not_applicable)
     cr_assert_eq(cJSON_GetArraySize(posture_evidence(&r, "desktops")), 0);
     posture_done(&r);
 }
+
+static void cinnamon_limit(struct mamori_policy *p)
+{
+    p->screen_lock.max_idle_seconds = 900;
+}
+
+Test(screenlock, cinnamon_seconds_judged_against_the_policy_limit)
+{
+    struct posture_run r;
+    date_dconf("cinnamon-slow", 60);
+    posture_run(&r, &mamori_check_screenlock_idle_timeout, "cinnamon-slow", NULL);
+    cr_assert_eq(r.result.verdict, MAMORI_FAIL);
+    cr_assert(posture_array_has(&r, "desktops", "cinnamon"));
+    cr_assert_eq(desktop_number(&r, "cinnamon", "idle_seconds"), 900);
+    posture_done(&r);
+    posture_run(&r, &mamori_check_screenlock_idle_timeout, "cinnamon-slow", cinnamon_limit);
+    cr_assert_eq(r.result.verdict, MAMORI_PASS, "%s", r.result.detail_en);
+    posture_done(&r);
+    posture_run(&r, &mamori_check_screenlock_locked_down, "cinnamon-slow", NULL);
+    cr_assert_eq(r.result.verdict, MAMORI_PASS, "%s", r.result.detail_en);
+    cr_assert(desktop_bool(&r, "cinnamon", "locked"));
+    posture_done(&r);
+}
