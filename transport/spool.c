@@ -131,7 +131,8 @@ static int scan(struct mamori_spool *sp, int clean, char *err, size_t errlen)
     closedir(d);
     if (removed_tmp)
         mamori_fsync_parent(sp->dir[0] ? sp->dir : ".");
-    qsort(sp->items, sp->count, sizeof *sp->items, cmp_entry);
+    if (sp->count > 1)
+        qsort(sp->items, sp->count, sizeof *sp->items, cmp_entry);
     char rej[PATH_MAX];
     snprintf(rej, sizeof rej, "%s/rejected", sp->dir);
     sp->rejected = count_dir_entries(rej);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -300,6 +301,9 @@ void tls_responder_start(struct tls_responder *r, const struct tls_pki *pki,
     r->pid = fork();
     cr_assert_neq(r->pid, -1);
     if (r->pid == 0) {
+        /* Never outlive the test, even if it crashes before its .fini. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        alarm(120);
         signal(SIGPIPE, SIG_IGN);
         serve_forever(lfd, pki, cfg);
         _exit(0);
