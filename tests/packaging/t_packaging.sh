@@ -96,7 +96,7 @@ done
 
 # --- 3. lintian ------------------------------------------------------------
 if command -v lintian >/dev/null 2>&1; then
-    changes=$(ls "$debs"/*.changes 2>/dev/null | head -n 1)
+    changes=$(find "$debs" -maxdepth 1 -name "*.changes" | head -n 1)
     targets=${changes:-"$agent_deb $server_deb"}
     # shellcheck disable=SC2086
     if lintian --fail-on error,warning $targets >"$work/lintian.out" 2>&1; then
