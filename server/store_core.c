@@ -212,13 +212,39 @@ static const char *member_string(const cJSON *obj, const char *member)
     return cJSON_IsString(v) && v->valuestring ? v->valuestring : "";
 }
 
+/* The host's current verdicts, to write only those that change. */
+struct verdicts {
+    cJSON *map; /* {"check id": "verdict"} */
+};
+
+static int verdict_row(void *arg, int ncol, const char *const *c)
+{
+    struct verdicts *v = arg;
+    if (ncol >= 2 && c[0] && c[1])
+        cJSON_AddStringToObject(v->map, c[0], c[1]);
+    return 0;
+}
+
+/* A verdict that holds keeps its `since`; a new or changed one starts now.
+ * Unchanged checks cost no write: fleets mostly report the same verdicts. */
 static int store_checks(struct mamori_store *s, const struct mamori_report *r)
 {
+    struct verdicts cur = {cJSON_CreateObject()};
+    const struct mamori_sqlv host[] = {SQLV_S(r->host_id)};
     const cJSON *c;
+    int rc = 0;
+
+    if (exec(s, "SELECT check_id, verdict FROM check_state WHERE host_id = $1", host, 1,
+             verdict_row, &cur) < 0)
+        rc = -1;
     cJSON_ArrayForEach(c, r->checks)
     {
-        const struct mamori_sqlv p[] = {SQLV_S(r->host_id), SQLV_S(member_string(c, "id")),
-                                        SQLV_S(member_string(c, "verdict")), SQLV_I(r->time)};
+        const char *id = member_string(c, "id"), *verdict = member_string(c, "verdict");
+        const cJSON *was = cJSON_GetObjectItemCaseSensitive(cur.map, id);
+        const struct mamori_sqlv p[] = {SQLV_S(r->host_id), SQLV_S(id), SQLV_S(verdict),
+                                        SQLV_I(r->time)};
+        if (rc != 0 || (cJSON_IsString(was) && strcmp(was->valuestring, verdict) == 0))
+            continue;
         if (exec(s,
                  "INSERT INTO check_state (host_id, check_id, verdict, since, updated)"
                  " VALUES ($1, $2, $3, $4, $4) ON CONFLICT (host_id, check_id) DO UPDATE SET"
@@ -226,9 +252,10 @@ static int store_checks(struct mamori_store *s, const struct mamori_report *r)
                  " THEN check_state.since ELSE excluded.since END,"
                  " verdict = excluded.verdict, updated = excluded.updated",
                  p, 4, NULL, NULL) < 0)
-            return -1;
+            rc = -1;
     }
-    return 0;
+    cJSON_Delete(cur.map);
+    return rc;
 }
 
 static int store_events(struct mamori_store *s, const struct mamori_report *r)

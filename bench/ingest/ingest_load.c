@@ -124,7 +124,7 @@ static char *payload(const struct client *c, int seq)
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
         cJSON *ch = cJSON_CreateObject(), *t = cJSON_AddObjectToObject(ch, "title");
         cJSON_AddStringToObject(ch, "id", ids[i]);
-        cJSON_AddStringToObject(ch, "verdict", (seq + (int)i) % 7 ? "pass" : "fail");
+        cJSON_AddStringToObject(ch, "verdict", i % 4 ? "pass" : "fail");
         cJSON_AddStringToObject(t, "ja", "外部記録媒体の利用制限が有効であること");
         cJSON_AddStringToObject(t, "en", "External storage restriction is enforced");
         cJSON_AddItemToArray(checks, ch);
