@@ -18,6 +18,7 @@ mkdir -p etc/dconf/profile etc/dconf/db/local.d/locks etc/gdm3 etc/clamav \
     proc/812 proc/813 home/tanaka opt/google/chrome usr/lib/firefox
 
 echo "4f1d2c3b5a6e7f8091a2b3c4d5e6f708" > etc/machine-id
+echo "shimin-pc-014" > etc/hostname
 cat > etc/passwd <<'P'
 root:x:0:0:root:/root:/bin/bash
 tanaka:x:1000:1000:田中 一郎,,,:/home/tanaka:/bin/bash
@@ -41,6 +42,9 @@ echo freshclam > proc/813/comm
 printf '/usr/bin/freshclam\0-d\0' > proc/813/cmdline
 
 # GNOME: lock enabled and locked, but the idle delay is 1800 s (policy: 600).
+mkdir -p usr/bin
+touch usr/bin/gnome-shell
+chmod 755 usr/bin/gnome-shell
 cat > etc/dconf/profile/user <<'D'
 user-db:user
 system-db:local
@@ -79,6 +83,10 @@ C
 cat > etc/firefox/policies/policies.json <<'F'
 {"policies": {"PasswordManagerEnabled": false, "OfferToSaveLogins": false}}
 F
+# The user's Firefox profile has no saved logins.
+mkdir -p home/tanaka/.mozilla/firefox/k3x9.default-esr
+printf '{"nextId":1,"logins":[],"version":3}' > home/tanaka/.mozilla/firefox/k3x9.default-esr/logins.json
+
 # Network: only loopback and no default route (an LGWAN PC without Internet).
 mkdir -p sys/class/net/lo proc/net
 echo 00:00:00:00:00:00 > sys/class/net/lo/address

@@ -1,0 +1,259 @@
+/* agentd_work.c -- what the agent does when a timer, a signal or an event
+ * arrives: run the checks, build and hand over a report, reload the policy,
+ * remember events, and describe itself for `mamorictl status`. */
+#include "agentd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "device_key.h"
+#include "report.h"
+
+/* ---- events ------------------------------------------------------------ */
+
+static void ring_push(struct agentd *a, const cJSON *event)
+{
+    cJSON *copy = cJSON_Duplicate(event, true);
+
+    if (copy == NULL)
+        return;
+    cJSON_Delete(a->events[a->events_next]);
+    a->events[a->events_next] = copy;
+    a->events_next = (a->events_next + 1) % AGENTD_EVENT_RING;
+}
+
+static const char *event_text(const cJSON *event, const char *key)
+{
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(event, key);
+
+    return cJSON_IsString(s) ? s->valuestring : "";
+}
+
+/* The sink every producer emits into: keep the event for status, log it,
+ * and hand it to the courier so it travels in the next report. */
+void agentd_event(void *userdata, cJSON *event)
+{
+    struct agentd *a = userdata;
+    const cJSON *summary = cJSON_GetObjectItemCaseSensitive(event, "summary");
+
+    ring_push(a, event);
+    agentd_log(strcmp(event_text(event, "severity"), "info") == 0 ? LOG_INFO : LOG_WARNING,
+               "event %s: %s", event_text(event, "type"), event_text(summary, "en"));
+    if (a->courier != NULL)
+        agentd_courier_event(a->courier, event);
+    else
+        cJSON_Delete(event);
+}
+
+static cJSON *ring_json(const struct agentd *a)
+{
+    cJSON *arr = cJSON_CreateArray();
+
+    /* Oldest first, as people read a log. */
+    for (size_t i = 0; arr != NULL && i < AGENTD_EVENT_RING; i++) {
+        const cJSON *e = a->events[(a->events_next + i) % AGENTD_EVENT_RING];
+
+        if (e != NULL)
+            cJSON_AddItemToArray(arr, cJSON_Duplicate(e, true));
+    }
+    return arr;
+}
+
+/* ---- timers ------------------------------------------------------------ */
+
+static int arm(int *fd, unsigned seconds)
+{
+    struct itimerspec its = {.it_value = {.tv_sec = seconds}, .it_interval = {.tv_sec = seconds}};
+
+    if (*fd < 0)
+        *fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (*fd < 0 || timerfd_settime(*fd, 0, &its, NULL) != 0) {
+        agentd_log(LOG_ERR, "timerfd: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int agentd_arm_timers(struct agentd *a)
+{
+    unsigned check =
+        a->opt.check_interval ? a->opt.check_interval : a->policy->report.check_interval_seconds;
+
+    return arm(&a->check_timer_fd, check) != 0 ||
+                   arm(&a->report_timer_fd, a->policy->report.interval_seconds) != 0
+               ? -1
+               : 0;
+}
+
+/* ---- checks and reports ------------------------------------------------- */
+
+void agentd_run_checks(struct agentd *a)
+{
+    struct mamori_check_ctx ctx = {.root = a->opt.root, .policy = a->policy, .now = time(NULL)};
+    int status = 0;
+    cJSON *doc = mamori_check_run_all(&ctx, &status);
+    cJSON *checks = doc ? cJSON_DetachItemFromObjectCaseSensitive(doc, "checks") : NULL;
+
+    cJSON_Delete(doc);
+    if (checks == NULL) {
+        agentd_log(LOG_ERR, "checks could not run (out of memory)");
+        return;
+    }
+    cJSON_Delete(a->checks);
+    a->checks = checks;
+    a->checks_time = ctx.now;
+    if (status != 0)
+        agentd_log(LOG_NOTICE, "posture: %s", status == 1 ? "a check fails" : "a check errors");
+}
+
+static const char *hostname_of(const struct agentd *a, char *buf, size_t size)
+{
+    char path[4096];
+    FILE *f;
+
+    /* With --root, the tree's /etc/hostname names the PC (fixture trees). */
+    snprintf(path, sizeof(path), "%s/etc/hostname", a->opt.root);
+    if (a->opt.root[0] && (f = fopen(path, "r")) != NULL) {
+        if (fgets(buf, (int)size, f) != NULL)
+            buf[strcspn(buf, "\r\n")] = '\0';
+        fclose(f);
+        if (buf[0])
+            return buf;
+    }
+    if (gethostname(buf, size - 1) != 0)
+        snprintf(buf, size, "unknown");
+    buf[size - 1] = '\0';
+    return buf;
+}
+
+void agentd_send_report(struct agentd *a)
+{
+    char host_id[MAMORI_HOST_ID_LEN + 1], hostname[256], err[512];
+    struct mamori_report_host host;
+    cJSON *report;
+
+    if (a->courier == NULL)
+        return; /* not enrolled: the checks still run and show in status */
+    if (mamori_host_id(a->opt.root, NULL, host_id, sizeof(host_id), err, sizeof(err)) < 0) {
+        agentd_log(LOG_ERR, "cannot identify this PC: %s", err);
+        return;
+    }
+    host = (struct mamori_report_host){.id = host_id,
+                                       .hostname = hostname_of(a, hostname, sizeof(hostname)),
+                                       .segment = mamori_segment_name(a->policy->segment),
+                                       .department = a->policy->department,
+                                       .municipality = a->policy->municipality};
+    report = mamori_report_build(&host, 0, time(NULL), a->policy->version,
+                                 a->checks ? cJSON_Duplicate(a->checks, true) : NULL, NULL, 0);
+    if (report == NULL) {
+        agentd_log(LOG_ERR, "cannot build a report (out of memory)");
+        return;
+    }
+    agentd_courier_submit(a->courier, report);
+}
+
+/* ---- policy reload ------------------------------------------------------ */
+
+static void reject_policy(struct agentd *a, const char *msg)
+{
+    cJSON *ev;
+
+    snprintf(a->reload_error, sizeof(a->reload_error), "%s", msg);
+    agentd_log(LOG_ERR, "policy reload refused, keeping version %s: %s", a->policy->version, msg);
+    ev = mamori_event_new(MAMORI_EV_POLICY_REJECTED, "error", time(NULL),
+                          "新しいポリシーは不正なため適用しませんでした（従来のポリシーを維持）",
+                          "the new policy is invalid and was not applied (the previous one stays)");
+    if (ev != NULL) {
+        cJSON_AddStringToObject(mamori_event_facts(ev), "error", msg);
+        cJSON_AddStringToObject(mamori_event_facts(ev), "kept_version", a->policy->version);
+    }
+    mamori_event_emit(&a->sink, ev);
+}
+
+void agentd_reload(struct agentd *a)
+{
+    struct mamori_policy_error err;
+    struct mamori_policy *fresh = NULL, *old = a->policy;
+    char msg[700];
+    cJSON *ev;
+
+    if (mamori_policy_load(a->opt.policy_path, &fresh, &err) != 0) {
+        mamori_policy_error_format(&err, a->opt.policy_path, msg, sizeof(msg));
+        reject_policy(a, msg);
+        return;
+    }
+    /* Swap, then let the enforcers re-judge under the new rules, then free. */
+    a->policy = fresh;
+    a->policy_loaded = time(NULL);
+    a->reload_error[0] = '\0';
+    agentd_enforce_set_policy(a);
+    agentd_arm_timers(a);
+    agentd_log(LOG_INFO, "policy reloaded: version %s -> %s", old->version, fresh->version);
+    ev = mamori_event_new(MAMORI_EV_POLICY_LOADED, "info", a->policy_loaded,
+                          "ポリシーを再読み込みしました", "the policy was reloaded");
+    if (ev != NULL) {
+        cJSON_AddStringToObject(mamori_event_facts(ev), "version", fresh->version);
+        cJSON_AddStringToObject(mamori_event_facts(ev), "previous_version", old->version);
+    }
+    mamori_policy_free(old);
+    mamori_event_emit(&a->sink, ev);
+    agentd_run_checks(a);
+}
+
+/* ---- status ------------------------------------------------------------- */
+
+static void add_time(cJSON *obj, const char *key, time_t t)
+{
+    char stamp[32];
+
+    if (t == 0) {
+        cJSON_AddNullToObject(obj, key);
+        return;
+    }
+    mamori_time_rfc3339(t, stamp, sizeof(stamp));
+    cJSON_AddStringToObject(obj, key, stamp);
+}
+
+static cJSON *policy_json(const struct agentd *a)
+{
+    cJSON *p = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(p, "version", a->policy->version);
+    cJSON_AddStringToObject(p, "segment", mamori_segment_name(a->policy->segment));
+    cJSON_AddStringToObject(p, "source", a->opt.policy_path);
+    cJSON_AddStringToObject(p, "municipality",
+                            a->policy->municipality ? a->policy->municipality : "");
+    cJSON_AddStringToObject(p, "department", a->policy->department ? a->policy->department : "");
+    add_time(p, "loaded", a->policy_loaded);
+    if (a->reload_error[0])
+        cJSON_AddStringToObject(p, "reload_error", a->reload_error);
+    else
+        cJSON_AddNullToObject(p, "reload_error");
+    return p;
+}
+
+cJSON *agentd_status_json(const struct agentd *a)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON *agent = cJSON_AddObjectToObject(doc, "agent");
+
+    cJSON_AddStringToObject(agent, "version", MAMORI_VERSION);
+    cJSON_AddNumberToObject(agent, "pid", getpid());
+    add_time(agent, "started", a->started);
+    cJSON_AddItemToObject(doc, "policy", policy_json(a));
+    add_time(doc, "checks_time", a->checks_time);
+    cJSON_AddItemToObject(doc, "checks",
+                          a->checks ? cJSON_Duplicate(a->checks, true) : cJSON_CreateArray());
+    cJSON_AddItemToObject(doc, "enforcement", agentd_enforce_state(a));
+    cJSON_AddItemToObject(doc, "events", ring_json(a));
+    if (a->courier != NULL)
+        cJSON_AddItemToObject(doc, "delivery", agentd_courier_state(a->courier));
+    else
+        cJSON_AddNullToObject(doc, "delivery");
+    return doc;
+}
