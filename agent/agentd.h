@@ -64,6 +64,7 @@ void agentd_log(int priority, const char *fmt, ...) __attribute__((format(printf
 /* ---- agentd_work.c: what the timers and signals do ---------------------- */
 void agentd_run_checks(struct agentd *a);
 void agentd_send_report(struct agentd *a);
+void agentd_report_now(struct agentd *a); /* report, and deliver past the backoff */
 void agentd_reload(struct agentd *a);
 void agentd_event(void *userdata, cJSON *event); /* the sink function */
 cJSON *agentd_status_json(const struct agentd *a);
@@ -77,6 +78,8 @@ void agentd_courier_stop(struct agentd_courier *c);
 void agentd_courier_submit(struct agentd_courier *c, cJSON *report); /* takes ownership */
 void agentd_courier_event(struct agentd_courier *c, cJSON *event);   /* takes ownership */
 cJSON *agentd_courier_state(struct agentd_courier *c);               /* a copy */
+/* Try to deliver now, ignoring the backoff (an operator asked). */
+void agentd_courier_kick(struct agentd_courier *c);
 
 /* ---- control.c: the control socket -------------------------------------- */
 int agentd_control_listen(const char *path);

@@ -32,6 +32,7 @@ struct agentd_courier {
     pthread_mutex_t lock;
     int wake_fd;
     bool stop;
+    bool kick;
     struct courier_item *head, **tail;
     struct mamori_delivery *delivery;
     cJSON *state; /* snapshot for status, replaced under lock */
@@ -73,6 +74,14 @@ void agentd_courier_event(struct agentd_courier *c, cJSON *event)
     enqueue(c, event, false);
 }
 
+void agentd_courier_kick(struct agentd_courier *c)
+{
+    pthread_mutex_lock(&c->lock);
+    c->kick = true;
+    pthread_mutex_unlock(&c->lock);
+    wake(c);
+}
+
 cJSON *agentd_courier_state(struct agentd_courier *c)
 {
     cJSON *copy;
@@ -89,14 +98,18 @@ static bool spool_queued(struct agentd_courier *c)
     struct courier_item *item, *next;
     char err[512];
     uint64_t seq;
-    bool stop;
+    bool stop, kick;
 
     pthread_mutex_lock(&c->lock);
     item = c->head;
     c->head = NULL;
     c->tail = &c->head;
     stop = c->stop;
+    kick = c->kick;
+    c->kick = false;
     pthread_mutex_unlock(&c->lock);
+    if (kick)
+        mamori_delivery_kick(c->delivery);
     for (; item != NULL; item = next) {
         next = item->next;
         if (!item->is_report)

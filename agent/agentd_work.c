@@ -157,6 +157,13 @@ void agentd_send_report(struct agentd *a)
     agentd_courier_submit(a->courier, report);
 }
 
+void agentd_report_now(struct agentd *a)
+{
+    agentd_send_report(a);
+    if (a->courier != NULL)
+        agentd_courier_kick(a->courier);
+}
+
 /* ---- policy reload ------------------------------------------------------ */
 
 static void reject_policy(struct agentd *a, const char *msg)

@@ -4,7 +4,7 @@
  * AGENTD_MAX_REQUEST bytes, e.g. {"cmd":"status"}; one JSON answer, then the
  * agent closes.  Who may ask is decided from the kernel's SO_PEERCRED, never
  * from anything the client says: root may do everything (status, reload,
- * check-now); members of group "mamori" may read status; everyone else gets
+ * check-now, report-now); members of group "mamori" may read status; everyone else gets
  * {"error":"permission denied"} before a byte of the request is read.
  * Reads have a short timeout so a silent authorised client cannot hold the
  * loop for long. */
@@ -181,14 +181,18 @@ static cJSON *answer(struct agentd *a, const char *cmd, enum peer_right right)
 {
     if (strcmp(cmd, "status") == 0)
         return agentd_status_json(a);
-    if (strcmp(cmd, "reload") != 0 && strcmp(cmd, "check-now") != 0)
+    if (strcmp(cmd, "reload") != 0 && strcmp(cmd, "check-now") != 0 &&
+        strcmp(cmd, "report-now") != 0)
         return error_doc("unknown command", cmd);
     if (right != PEER_ALL)
         return error_doc("permission denied", "only root may change the agent");
-    if (strcmp(cmd, "reload") == 0)
+    if (strcmp(cmd, "reload") == 0) {
         agentd_reload(a);
-    else
+    } else {
         agentd_run_checks(a);
+        if (strcmp(cmd, "report-now") == 0)
+            agentd_report_now(a);
+    }
     return agentd_status_json(a);
 }
 
