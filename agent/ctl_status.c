@@ -205,6 +205,13 @@ int mamori_ctl_status(int argc, char **argv)
         }
     }
     answer = ask_agent(path, "{\"cmd\":\"status\"}\n");
+    if (answer == NULL && (errno == EACCES || errno == EPERM)) {
+        fprintf(stderr,
+                _("mamorictl: permission denied on %s: the agent's status is for root and "
+                  "members of group mamori\n"),
+                path);
+        return 2;
+    }
     if (answer == NULL) {
         fprintf(stderr,
                 _("mamorictl: the mamori agent is not running (%s: %s).\n"
