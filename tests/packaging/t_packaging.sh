@@ -202,6 +202,9 @@ check "the device key is an Ed25519 private key" \
     sh -c "openssl pkey -in '$root/var/lib/mamori/device.key' -noout -text 2>/dev/null | grep -q ED25519"
 check "the unit is enabled for multi-user.target" \
     test -L "$root/etc/systemd/system/multi-user.target.wants/mamori-agent.service"
+check "the enrolment retry timer is enabled" \
+    test -L "$root/etc/systemd/system/timers.target.wants/mamori-enroll.timer"
+expect_mode /usr/libexec/mamori-agent/enroll-from-conf "755 root:root"
 check "installed mamorictl runs in the new root" in_root mamorictl --version
 check "the shipped default policy validates (segment lgwan)" \
     sh -c "chroot '$root' mamorictl policy validate /etc/mamori/policy.json 2>&1 | grep -q 'segment lgwan'"
@@ -210,12 +213,12 @@ check "the shipped default policy validates (segment lgwan)" \
 unit=$root/lib/systemd/system/mamori-agent.service
 if command -v systemd-analyze >/dev/null 2>&1; then
     # The group named by SupplementaryGroups= must exist where verify runs.
-    if systemd-analyze verify --man=no --root="$root" mamori-agent.service >"$work/verify.log" 2>&1 &&
-        ! grep -q 'mamori-agent.service' "$work/verify.log"; then
-        ok "systemd-analyze verify mamori-agent.service"
+    if systemd-analyze verify --man=no --root="$root" mamori-agent.service mamori-enroll.timer \
+        >"$work/verify.log" 2>&1 && ! grep -q 'mamori-' "$work/verify.log"; then
+        ok "systemd-analyze verify mamori-agent.service mamori-enroll.timer"
     else
         sed 's/^/    /' "$work/verify.log"
-        not_ok "systemd-analyze verify mamori-agent.service"
+        not_ok "systemd-analyze verify mamori-agent.service mamori-enroll.timer"
     fi
 else
     echo "# systemd-analyze not available: only the static directive checks below"
@@ -274,8 +277,8 @@ else
     tail -n 30 "$work/install3.log"
     not_ok "install succeeds although the collector in enroll.conf is unreachable"
 fi
-check "postinst says enrolment failed and the agent will retry" \
-    grep -q 'could not enrol with https://127.0.0.1:9' "$work/install3.log"
+check "postinst says enrolment failed and the timer will retry" \
+    grep -q 'could not enrol with https://127.0.0.1:9.*mamori-enroll.timer retries' "$work/install3.log"
 if in_root sh -c 'mamorictl enroll --help 2>&1 | grep -q -- --secret-file'; then
     check "postinst really ran mamorictl enroll (its refusal is in the log)" \
         grep -q 'enrolment failed' "$work/install3.log"
