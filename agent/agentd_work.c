@@ -170,7 +170,8 @@ static void reject_policy(struct agentd *a, const char *msg)
 {
     cJSON *ev;
 
-    snprintf(a->reload_error, sizeof(a->reload_error), "%s", msg);
+    snprintf(a->reload_error, sizeof(a->reload_error), "%.*s", (int)sizeof(a->reload_error) - 1,
+             msg);
     agentd_log(LOG_ERR, "policy reload refused, keeping version %s: %s", a->policy->version, msg);
     ev = mamori_event_new(MAMORI_EV_POLICY_REJECTED, "error", time(NULL),
                           "新しいポリシーは不正なため適用しませんでした（従来のポリシーを維持）",
