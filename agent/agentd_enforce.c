@@ -63,8 +63,7 @@ static void start_net(struct agentd *a)
 static void start_usb(struct agentd *a)
 {
 #ifdef MAMORI_HAVE_USB_ENFORCER
-    a->usb = mamori_usb_enforcer_new(a->opt.sysfs_root, a->policy, &a->sink, usb_error,
-                                     sizeof(usb_error));
+    a->usb = mamori_usb_enforcer_new(a->policy, &a->sink, usb_error, sizeof(usb_error));
     if (a->usb == NULL) {
         report_failure(a, "usb", usb_error);
         return;
