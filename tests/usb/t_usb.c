@@ -343,8 +343,8 @@ Test(usb, malformed_descriptors_keep_the_device_blocked)
 {
     struct mamori_policy *pol = mamori_policy_preset(MAMORI_SEGMENT_LGWAN);
     char *dev = add("1-6", NULL, 0x046d, 0xc31c, NULL, HID, 1);
-    static uint8_t broken[] = {18, 1, 0, 2, 0, 0, 0, 64, 0x6d, 0x04, 0x1c, 0xc3,
-                                     0,  1, 1, 2, 0, 1, 9, 2,  0xff, 0x7f /* past the end */};
+    static uint8_t broken[] = {18,   1, 0, 2, 0, 0, 0, 64, 0x6d, 0x04, 0x1c,
+                               0xc3, 0, 1, 1, 2, 0, 1, 9,  2,    0xff, 0x7f /* past the end */};
     struct mamori_usb_enforcer *e;
     const cJSON *ev;
     int n;
