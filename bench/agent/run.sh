@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# bench/agent/run.sh [BUILD_DIR] -- idle footprint of the running mamori-agent
+# beside usbguard-daemon, both started in this run and watched for the same
+# window (BENCH_SECONDS, default 60).  Reads /proc only:
+#   RSS        VmRSS of /proc/PID/status at the end of the window
+#   wake-ups   voluntary + involuntary context switches of all the process's
+#              threads during the window, scaled to one minute
+# Both daemons see the same fake USB root hub (umockdev-run), since this
+# machine has no USB bus.  The agent runs in a private netns so its network
+# guard never touches this machine's links.  Budget: <= 4 MiB RSS, no wake-ups
+# besides the agent's own timers (both set to an hour here).  Needs root.
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+seconds=${BENCH_SECONDS:-60}
+[ "$(id -u)" -eq 0 ] || { echo "bench/agent: needs root (netns)"; exit 2; }
+command -v umockdev-run >/dev/null || { echo "bench/agent: umockdev-run missing"; exit 2; }
+
+work=$(mktemp -d /tmp/mamori-bench-agent.XXXXXX)
+ns=mamori-bench-agent-$$
+agent_wrapper= guard_wrapper= plain=
+cleanup() {
+    for p in $agent_wrapper $guard_wrapper $plain; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    ip netns del "$ns" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+cat >"$work/hub.umockdev" <<'D'
+P: /devices/pci0000:00/0000:00:14.0/usb1
+N: bus/usb/001/001
+E: SUBSYSTEM=usb
+E: DEVTYPE=usb_device
+E: DEVNAME=/dev/bus/usb/001/001
+E: BUSNUM=001
+E: DEVNUM=001
+A: idVendor=1d6b
+A: idProduct=0002
+A: bDeviceClass=09
+A: authorized=1
+A: authorized_default=1
+A: interface_authorized_default=0
+A: busnum=1
+A: devnum=1
+D
+
+# mamori-agent: a policy whose timers do not fire within the window.
+mkdir -p "$work/root/etc"
+echo "0123456789abcdef0123456789abcdef" >"$work/root/etc/machine-id"
+cat >"$work/policy.json" <<'P'
+{"version": "bench-1", "segment": "lgwan",
+ "network": {"interfaces": [{"name": "lo"}]},
+ "report": {"interval_seconds": 3600, "check_interval_seconds": 3600}}
+P
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip netns exec "$ns" umockdev-run -d "$work/hub.umockdev" -- \
+    "$build/agent/mamori-agent" --foreground --policy "$work/policy.json" \
+    --state-dir "$work/state" --root "$work/root" --socket "$work/agent.sock" \
+    >"$work/agent.log" 2>&1 &
+agent_wrapper=$!
+# The same agent without the umockdev preload (which adds GLib to every
+# process it wraps): no USB bus here, so only its USB enforcer is idle-less.
+ip netns exec "$ns" "$build/agent/mamori-agent" --foreground --policy "$work/policy.json" \
+    --state-dir "$work/state-plain" --root "$work/root" --socket "$work/agent-plain.sock" \
+    >"$work/agent-plain.log" 2>&1 &
+plain=$!
+
+# usbguard-daemon: temporary configuration, empty rule file, block by default.
+: >"$work/rules.conf"
+chmod 600 "$work/rules.conf"
+cat >"$work/usbguard-daemon.conf" <<C
+RuleFile=$work/rules.conf
+ImplicitPolicyTarget=block
+PresentDevicePolicy=apply-policy
+PresentControllerPolicy=keep
+InsertedDevicePolicy=apply-policy
+IPCAllowedUsers=root
+AuditBackend=FileAudit
+AuditFilePath=$work/usbguard-audit.log
+DeviceManagerBackend=uevent
+C
+chmod 600 "$work/usbguard-daemon.conf"
+umockdev-run -d "$work/hub.umockdev" -- /usr/sbin/usbguard-daemon -K -P \
+    -c "$work/usbguard-daemon.conf" -p "$work/usbguard.pid" >"$work/usbguard.log" 2>&1 &
+guard_wrapper=$!
+
+# child_of WRAPPER: the daemon umockdev-run started.
+child_of() {
+    local pid
+    for _ in $(seq 50); do
+        pid=$(pgrep -P "$1" | head -n1 || true)
+        [ -n "$pid" ] && { echo "$pid"; return 0; }
+        sleep 0.1
+    done
+    return 1
+}
+switches() { # voluntary + involuntary context switches of every thread of PID
+    cat /proc/"$1"/task/*/status 2>/dev/null |
+        awk '/^(voluntary|nonvoluntary)_ctxt_switches:/ { n += $2 } END { print n + 0 }'
+}
+rss_kib() { awk '/^VmRSS:/ { print $2 }' /proc/"$1"/status; }
+
+agent=$(child_of "$agent_wrapper") || { echo "mamori-agent did not start"; cat "$work/agent.log"; exit 1; }
+guard=$(child_of "$guard_wrapper") || { echo "usbguard-daemon did not start"; cat "$work/usbguard.log"; exit 1; }
+for _ in $(seq 100); do [ -S "$work/agent.sock" ] && break; sleep 0.1; done
+[ -S "$work/agent.sock" ] || { echo "mamori-agent has no socket"; cat "$work/agent.log"; exit 1; }
+
+sleep 3 # let both finish their start-up sweep
+a0=$(switches "$agent") g0=$(switches "$guard") p0=$(switches "$plain")
+sleep "$seconds"
+kill -0 "$agent" && kill -0 "$guard" && kill -0 "$plain" ||
+    { echo "a daemon died during the window"; exit 1; }
+a1=$(switches "$agent") g1=$(switches "$guard") p1=$(switches "$plain")
+a_rss=$(rss_kib "$agent") g_rss=$(rss_kib "$guard") p_rss=$(rss_kib "$plain")
+
+per_min() { awk -v d="$1" -v s="$seconds" 'BEGIN { printf "%.1f", d * 60 / s }'; }
+printf 'idle over %ss          %14s %14s %16s\n' "$seconds" "agent+umockdev" "usbguard+umockdev" "agent (plain)"
+printf '  RSS (KiB)             %14s %14s %16s\n' "$a_rss" "$g_rss" "$p_rss"
+printf '  wake-ups per minute   %14s %14s %16s\n' "$(per_min $((a1 - a0)))" \
+    "$(per_min $((g1 - g0)))" "$(per_min $((p1 - p0)))"
+budget=$((4 * 1024))
+if [ "$p_rss" -le "$budget" ]; then
+    echo "  agent (plain) RSS within the 4 MiB budget"
+else
+    echo "  agent (plain) RSS OVER the 4 MiB budget ($p_rss KiB > $budget KiB)"
+fi
