@@ -35,8 +35,10 @@ static char *ask_agent(const char *path, const char *request)
     }
     strcpy(addr.sun_path, path);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* The agent may answer (a refusal) and close before reading the request:
+     * a failed send is not fatal, the answer is still there to read. */
     if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
-        write(fd, request, strlen(request)) < 0) {
+        (send(fd, request, strlen(request), MSG_NOSIGNAL) < 0 && errno != EPIPE)) {
         int saved = errno;
 
         if (fd >= 0)
