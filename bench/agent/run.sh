@@ -17,7 +17,7 @@ command -v umockdev-run >/dev/null || { echo "bench/agent: umockdev-run missing"
 
 work=$(mktemp -d /tmp/mamori-bench-agent.XXXXXX)
 ns=mamori-bench-agent-$$
-agent_wrapper= guard_wrapper= plain=
+agent_wrapper='' guard_wrapper='' plain=''
 cleanup() {
     for p in $agent_wrapper $guard_wrapper $plain; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
@@ -109,8 +109,10 @@ for _ in $(seq 100); do [ -S "$work/agent.sock" ] && break; sleep 0.1; done
 sleep 3 # let both finish their start-up sweep
 a0=$(switches "$agent") g0=$(switches "$guard") p0=$(switches "$plain")
 sleep "$seconds"
-kill -0 "$agent" && kill -0 "$guard" && kill -0 "$plain" ||
-    { echo "a daemon died during the window"; exit 1; }
+if ! kill -0 "$agent" || ! kill -0 "$guard" || ! kill -0 "$plain"; then
+    echo "a daemon died during the window"
+    exit 1
+fi
 a1=$(switches "$agent") g1=$(switches "$guard") p1=$(switches "$plain")
 a_rss=$(rss_kib "$agent") g_rss=$(rss_kib "$guard") p_rss=$(rss_kib "$plain")
 
