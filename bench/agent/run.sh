@@ -2,7 +2,8 @@
 # bench/agent/run.sh [BUILD_DIR] -- idle footprint of the running mamori-agent
 # beside usbguard-daemon, both started in this run and watched for the same
 # window (BENCH_SECONDS, default 60).  Reads /proc only:
-#   RSS        VmRSS of /proc/PID/status at the end of the window
+#   RSS        VmRSS of /proc/PID/status at the end of the window (the budget),
+#              with PSS and private dirty pages from smaps_rollup beside it
 #   wake-ups   voluntary + involuntary context switches of all the process's
 #              threads during the window, scaled to one minute
 # Both daemons see the same fake USB root hub (umockdev-run), since this
@@ -100,6 +101,9 @@ switches() { # voluntary + involuntary context switches of every thread of PID
         awk '/^(voluntary|nonvoluntary)_ctxt_switches:/ { n += $2 } END { print n + 0 }'
 }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' /proc/"$1"/status; }
+# rollup FIELD PID: Pss or Private_Dirty in KiB (shared library pages such as
+# libcrypto count fully in RSS but are shared with every other process).
+rollup() { awk -v f="$1:" '$1 == f { print $2 }' /proc/"$2"/smaps_rollup; }
 
 agent=$(child_of "$agent_wrapper") || { echo "mamori-agent did not start"; cat "$work/agent.log"; exit 1; }
 guard=$(child_of "$guard_wrapper") || { echo "usbguard-daemon did not start"; cat "$work/usbguard.log"; exit 1; }
@@ -119,6 +123,10 @@ a_rss=$(rss_kib "$agent") g_rss=$(rss_kib "$guard") p_rss=$(rss_kib "$plain")
 per_min() { awk -v d="$1" -v s="$seconds" 'BEGIN { printf "%.1f", d * 60 / s }'; }
 printf 'idle over %ss          %14s %14s %16s\n' "$seconds" "agent+umockdev" "usbguard+umockdev" "agent (plain)"
 printf '  RSS (KiB)             %14s %14s %16s\n' "$a_rss" "$g_rss" "$p_rss"
+printf '  PSS (KiB)             %14s %14s %16s\n' "$(rollup Pss "$agent")" \
+    "$(rollup Pss "$guard")" "$(rollup Pss "$plain")"
+printf '  private dirty (KiB)   %14s %14s %16s\n' "$(rollup Private_Dirty "$agent")" \
+    "$(rollup Private_Dirty "$guard")" "$(rollup Private_Dirty "$plain")"
 printf '  wake-ups per minute   %14s %14s %16s\n' "$(per_min $((a1 - a0)))" \
     "$(per_min $((g1 - g0)))" "$(per_min $((p1 - p0)))"
 budget=$((4 * 1024))
