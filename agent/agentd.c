@@ -67,7 +67,8 @@ static void usage(FILE *out)
         "  --policy FILE        policy (default %s)\n"
         "  --state-dir DIR      keys, spool, sequence number (default %s)\n"
         "  --root DIR           file-system root the checks read (default /)\n"
-        "  --sysfs-root DIR     prefix of /sys for enforcement (tests; default none)\n"
+        "  --sysfs-root DIR     prefix of /sys for enforcement and its checks (default: /sys\n"
+        "                       for enforcement, below --root for checks)\n"
         "  --socket PATH        control socket (default %s)\n"
         "  --check-interval S   override the policy's report.check_interval_seconds\n"
         "  --foreground         log to stderr instead of syslog\n",

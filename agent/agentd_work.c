@@ -94,7 +94,10 @@ int agentd_arm_timers(struct agentd *a)
 
 void agentd_run_checks(struct agentd *a)
 {
-    struct mamori_check_ctx ctx = {.root = a->opt.root, .policy = a->policy, .now = time(NULL)};
+    struct mamori_check_ctx ctx = {.root = a->opt.root,
+                                   .policy = a->policy,
+                                   .now = time(NULL),
+                                   .sysfs_root = a->opt.sysfs_root[0] ? a->opt.sysfs_root : NULL};
     int status = 0;
     cJSON *doc = mamori_check_run_all(&ctx, &status);
     cJSON *checks = doc ? cJSON_DetachItemFromObjectCaseSensitive(doc, "checks") : NULL;

@@ -166,6 +166,16 @@ int mamori_root_path(const struct mamori_check_ctx *ctx, const char *abs_path, c
     return 0;
 }
 
+int mamori_sysfs_path(const struct mamori_check_ctx *ctx, const char *abs_path, char *out,
+                      size_t size)
+{
+    struct mamori_check_ctx sys = *ctx;
+
+    if (ctx->sysfs_root != NULL)
+        sys.root = ctx->sysfs_root;
+    return mamori_root_path(&sys, abs_path, out, size);
+}
+
 int mamori_root_read(const struct mamori_check_ctx *ctx, const char *abs_path, size_t max,
                      char **data, size_t *len)
 {

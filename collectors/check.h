@@ -33,6 +33,9 @@ struct mamori_check_ctx {
     const char *root; /* "" for the live system, else a directory prefixed to every path */
     const struct mamori_policy *policy;
     time_t now; /* fixed per run so every check sees the same time */
+    /* Where checks of enforcement state (USB authorization) read /sys; NULL =
+     * below root.  The agent sets it to the sysfs its enforcers act on. */
+    const char *sysfs_root;
 };
 
 #define MAMORI_DETAIL_MAX 512
@@ -94,6 +97,10 @@ cJSON *mamori_check_run_all(const struct mamori_check_ctx *ctx, int *exit_status
 /* Join ctx->root and an absolute path.  Returns 0, or -1 (errno=ENAMETOOLONG). */
 int mamori_root_path(const struct mamori_check_ctx *ctx, const char *abs_path, char *out,
                      size_t size);
+
+/* Like mamori_root_path, for /sys paths: below ctx->sysfs_root when set. */
+int mamori_sysfs_path(const struct mamori_check_ctx *ctx, const char *abs_path, char *out,
+                      size_t size);
 
 /* Read a whole file below the root, at most max bytes (more = error EFBIG).
  * NUL-terminates.  Returns 0 and *data (free()) / *len, or -1 with errno. */

@@ -5,6 +5,7 @@
  * on them; DESIGN.md lists them), so a check is never renamed, only added. */
 #include "check.h"
 
+extern const struct mamori_check mamori_check_usb_storage_blocked;
 extern const struct mamori_check mamori_check_net_only_approved;
 extern const struct mamori_check mamori_check_av_resident;
 extern const struct mamori_check mamori_check_av_pattern_fresh;
@@ -16,7 +17,7 @@ extern const struct mamori_check mamori_check_passwords_no_saved_logins;
 extern const struct mamori_check mamori_check_login_no_autologin;
 
 const struct mamori_check *const mamori_checks[] = {
-    &mamori_check_net_only_approved,
+    &mamori_check_usb_storage_blocked,
     &mamori_check_av_resident,
     &mamori_check_av_pattern_fresh,
     &mamori_check_screenlock_enabled,
@@ -25,5 +26,6 @@ const struct mamori_check *const mamori_checks[] = {
     &mamori_check_passwords_browser_store_disabled,
     &mamori_check_passwords_no_saved_logins,
     &mamori_check_login_no_autologin,
+    &mamori_check_net_only_approved,
     NULL,
 };

@@ -84,6 +84,8 @@ demo_usb_available() {
 demo_agent_start() {
     local agent=("$BUILD/agent/mamori-agent" --foreground --policy "${DEMO_POLICY:-$SRC/demo/policy.json}"
         --state-dir "$DEMO_WORK/agent" --root "$DEMO_WORK/pc" --socket "$DEMO_WORK/agent.sock")
+    # With USB under umockdev, the USB check reads the (mock) /sys the enforcer acts on.
+    demo_usb_available && agent+=(--sysfs-root /)
     if demo_usb_available; then
         agent=(umockdev-run -d "$SRC/demo/usb-stick.umockdev" -- "${agent[@]}")
     fi

@@ -34,7 +34,9 @@ conf="$DEMO_WORK/server/server.conf"
 srv="$BUILD/server/mamori-server"
 "$srv" host shimin-pc-014 --json --config "$conf" >"$DEMO_WORK/host.json" 2>&1
 "$srv" events --json --config "$conf" >"$DEMO_WORK/events.json" 2>&1
-python3 - "$DEMO_WORK/host.json" "$DEMO_WORK/events.json" "$DEMO_HOST_ID" <<'PY'
+usb=0
+demo_usb_available && usb=1
+python3 - "$DEMO_WORK/host.json" "$DEMO_WORK/events.json" "$DEMO_HOST_ID" "$usb" <<'PY'
 import json, sys
 host = json.load(open(sys.argv[1]))
 events = json.load(open(sys.argv[2]))
@@ -43,7 +45,9 @@ assert host["segment"] == "lgwan" and host["department"] == "市民部 市民課
 assert host["policy_version"] == "demo-2026-11", host["policy_version"]
 verdicts = {c["id"]: c["verdict"] for c in host["checks"]}
 assert verdicts["screenlock.idle_timeout"] == "fail", verdicts
-others = {k: v for k, v in verdicts.items() if k != "screenlock.idle_timeout"}
+usb_expected = "pass" if sys.argv[4] == "1" else "not_applicable"
+assert verdicts["usb.storage_blocked"] == usb_expected, verdicts
+others = {k: v for k, v in verdicts.items() if k not in ("screenlock.idle_timeout", "usb.storage_blocked")}
 assert set(others.values()) == {"pass"}, others
 refused = [e for e in events if e["type"] == "net.refused"]
 assert refused and refused[0]["facts"]["interface"] == "tether0", refused
