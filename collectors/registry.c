@@ -7,6 +7,7 @@
 
 extern const struct mamori_check mamori_check_usb_storage_blocked;
 extern const struct mamori_check mamori_check_net_only_approved;
+extern const struct mamori_check mamori_check_agent_integrity;
 extern const struct mamori_check mamori_check_av_resident;
 extern const struct mamori_check mamori_check_av_pattern_fresh;
 extern const struct mamori_check mamori_check_screenlock_enabled;
@@ -27,5 +28,6 @@ const struct mamori_check *const mamori_checks[] = {
     &mamori_check_passwords_no_saved_logins,
     &mamori_check_login_no_autologin,
     &mamori_check_net_only_approved,
+    &mamori_check_agent_integrity,
     NULL,
 };
