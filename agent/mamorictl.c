@@ -3,10 +3,7 @@
  * A thin dispatcher: each subcommand lives in its own ctl_*.c.  Commands that
  * need the running agent talk to it over the control socket; the others
  * (check, report, usb list, policy validate) work without it, so the helpdesk
- * always has something to run.
- *
- * Commands provided by rooms still being built are declared weak: a build
- * without them says so plainly instead of failing to link. */
+ * always has something to run. */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,11 +13,12 @@
 
 typedef int (*ctl_fn)(int argc, char **argv);
 
-int mamori_ctl_status(int argc, char **argv) __attribute__((weak));
-int mamori_ctl_report(int argc, char **argv) __attribute__((weak));
-int mamori_ctl_queue(int argc, char **argv) __attribute__((weak));
-int mamori_ctl_enroll(int argc, char **argv) __attribute__((weak));
-int mamori_ctl_usb(int argc, char **argv) __attribute__((weak));
+/* One entry point per command family (ctl_*.c). */
+int mamori_ctl_status(int argc, char **argv);
+int mamori_ctl_report(int argc, char **argv);
+int mamori_ctl_queue(int argc, char **argv);
+int mamori_ctl_enroll(int argc, char **argv);
+int mamori_ctl_usb(int argc, char **argv);
 
 struct ctl_command {
     const char *name;
@@ -33,8 +31,7 @@ static void usage(FILE *out, const struct ctl_command *cmds)
     fprintf(out, _("usage: mamorictl COMMAND [OPTIONS]   (mamorictl COMMAND --help for details)\n\n"
                    "commands:\n"));
     for (const struct ctl_command *c = cmds; c->name != NULL; c++)
-        if (c->fn != NULL)
-            fprintf(out, "  %-8s %s\n", c->name, _(c->help));
+        fprintf(out, "  %-8s %s\n", c->name, _(c->help));
 }
 
 int main(int argc, char **argv)
@@ -61,13 +58,8 @@ int main(int argc, char **argv)
         return 0;
     }
     for (const struct ctl_command *c = cmds; c->name != NULL; c++) {
-        if (strcmp(argv[1], c->name) != 0)
-            continue;
-        if (c->fn == NULL) {
-            fprintf(stderr, _("mamorictl: '%s' is not available in this build\n"), c->name);
-            return 2;
-        }
-        return c->fn(argc - 1, argv + 1);
+        if (strcmp(argv[1], c->name) == 0)
+            return c->fn(argc - 1, argv + 1);
     }
     fprintf(stderr, _("mamorictl: unknown command '%s'\n"), argv[1]);
     usage(stderr, cmds);
