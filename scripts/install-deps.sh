@@ -14,9 +14,10 @@ libudev-dev libusb-1.0-0-dev libssl-dev openssl libcjson-dev
 libsqlite3-dev sqlite3 libpq-dev postgresql
 libcurl4-openssl-dev libevent-dev libnl-3-dev libnl-route-3-dev libsystemd-dev
 libcriterion-dev umockdev libumockdev-dev
-clamav iproute2 procps util-linux locales
+clamav iproute2 procps util-linux locales curl bc ca-certificates
 clang libclang-rt-14-dev clang-format cppcheck valgrind
-debhelper dpkg-dev fakeroot debootstrap
+debhelper dpkg-dev fakeroot debootstrap lintian
+chromium
 usbguard
 "
 
@@ -26,13 +27,13 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
     chmod 755 /usr/sbin/policy-rc.d
 fi
-apt-get update -q
+apt-get -o DPkg::Lock::Timeout=600 update -q
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $PACKAGES
+apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends $PACKAGES
 
 # Node.js runs the independent JOSE verifier and the dashboard's browser tests.
 if ! command -v node >/dev/null 2>&1; then
-    apt-get install -y -q --no-install-recommends nodejs npm
+    apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends nodejs npm
 fi
 
 # The Japanese locale, so mamorictl can speak Japanese (and tests can check it).
