@@ -13,7 +13,7 @@ cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
     ip netns del "$ns" 2>/dev/null || true
-    rm -rf "$work"
+    [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -34,8 +34,8 @@ echo "== resident memory with 50 devices present"
         printf 'P: /devices/pci0000:00/0000:00:14.0/usb1/1-%d\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\n' "$i"
         printf 'A: idVendor=0781\nA: idProduct=%s\nA: bDeviceClass=00\nA: authorized=1\nA: serial=S%d\n' "$pid" "$i"
         # device, configuration (32 bytes), interface of class $cls, two endpoints
-        printf 'H: descriptors=120100020000004081 07%s0001010203010902200001010080320904000002%s0000000705810200020007050202000200\n\n' \
-            "${pid:2:2}${pid:0:2}" "$cls" | tr -d ' '
+        printf 'H: descriptors=12010002000000408107%s0001010203010902200001010080320904000002%s0000000705810200020007050202000200\n\n' \
+            "${pid:2:2}${pid:0:2}" "$cls"
         printf 'P: /devices/pci0000:00/0000:00:14.0/usb1/1-%d/1-%d:1.0\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_interface\n' "$i" "$i"
         printf 'A: bInterfaceClass=%s\nA: authorized=1\n\n' "$cls"
     done
