@@ -108,7 +108,7 @@ static int md5_hex(const char *data, size_t len, char out[33])
 /* The MD5 dpkg recorded for the binary ("<md5>  usr/sbin/mamori-agent"). */
 static bool dpkg_recorded_md5(const char *md5sums, char out[33])
 {
-    const char *want = AGENT_BINARY + 1;
+    const char *want = &AGENT_BINARY[1]; /* dpkg lists paths without the leading slash */
 
     for (const char *line = md5sums; line && *line; line = strchr(line, '\n')) {
         char sum[33], name[512];
