@@ -14,7 +14,13 @@ for t in "${targets[@]}"; do
     work=build-fuzz/corpus-$name
     mkdir -p "$work"
     echo "fuzz: $t for ${per}s"
-    (cd build-fuzz && "./tests/fuzz/$t" -max_total_time="$per" -print_final_stats=1 \
-        "corpus-$name" "../tests/fuzz/corpus/$name" 2>&1 | tail -3)
+    if ! (cd build-fuzz && "./tests/fuzz/$t" -max_total_time="$per" -print_final_stats=1 \
+        "corpus-$name" "../tests/fuzz/corpus/$name" >"fuzz-$name.log" 2>&1); then
+        # A crash, a leak or a timeout: show what the sanitizer said.
+        grep -v -E '^#[0-9]+ ' "build-fuzz/fuzz-$name.log" | tail -60
+        echo "fuzz: $t FAILED (log: build-fuzz/fuzz-$name.log, reproducer: build-fuzz/crash-*)"
+        exit 1
+    fi
+    grep -E '^stat::(number_of_executed_units|new_units_added)' "build-fuzz/fuzz-$name.log"
 done
 echo "fuzz: ${#targets[@]} targets ran without a crash"
