@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dashboard.h"
 #include "fleet.h"
 #include "init.h"
 #include "relay.h"
@@ -123,7 +124,8 @@ static int cmd_init(struct cli *c, const char *dir)
 static int cmd_serve(struct mamori_server *s)
 {
     char err[512];
-    if (mamori_server_listen(s, err, sizeof(err)) != 0) {
+    if (mamori_dashboard_prepare(s, err, sizeof(err)) != 0 ||
+        mamori_server_listen(s, err, sizeof(err)) != 0) {
         fprintf(stderr, "mamori-server: %s\n", err);
         return 1;
     }
@@ -301,6 +303,8 @@ int main(int argc, char **argv)
     cmd = argv[1];
     argv++;
     argc--;
+    if (strcmp(cmd, "admin") == 0)
+        return mamori_admin_main(argc, argv);
     if (parse_cli(argc, argv, &c) != 0) {
         usage(stderr);
         return 2;

@@ -1,12 +1,14 @@
 /* routes.c -- every route table the collector serves; add a line per new table. */
 #include "http.h"
+#include "dashboard.h"
 
 #include <string.h>
 
 #include <event2/buffer.h>
 
 const struct mamori_route *const mamori_route_tables[] = {
-    mamori_enroll_routes, mamori_ingest_routes, mamori_api_routes, mamori_relay_routes, NULL,
+    mamori_enroll_routes, mamori_ingest_routes,    mamori_api_routes,
+    mamori_relay_routes,  mamori_dashboard_routes, NULL,
 };
 
 static int path_matches(const struct mamori_route *route, const char *path)

@@ -1,0 +1,48 @@
+# fleet_server.sh -- sourced by the dashboard tests: a real mamori-server with a known fleet.
+#
+# Needs $build.  Creates a collector with `mamori-server init` in a temp dir,
+# adds the dashboard users alice (admin) and bob (viewer) with
+# `mamori-server admin add` (password on stdin), serves it on 127.0.0.1 (any
+# free port), and seeds tests/dashboard/fleet.json with dash_seed: every PC
+# enrols and posts signed reports over mutual TLS.  Sets dir, url, ca, conf,
+# srv_pid; fleet_server_stop ends the server and removes the dir.
+#
+# The seed (fleet.json): 7 PCs; 6 report, 1 (silent-pc01) only enrolled.
+# Compliant 3 (soumu-pc01, zeimu-pc02, the hostile-named PC), not compliant 4.
+# Failing: soumu-pc02 screenlock.enabled (fail), zeimu-pc01
+# usb.storage_blocked (fail), kikaku-pc01 av.resident (error).
+ALICE_PW='alice admin password'
+BOB_PW='bob viewer password'
+srv_pid=
+
+fleet_server_stop() {
+    if [ -n "$srv_pid" ]; then
+        kill "$srv_pid" 2>/dev/null || true
+        wait "$srv_pid" 2>/dev/null || true
+    fi
+    [ -n "${dir:-}" ] && rm -rf "$dir"
+}
+
+fleet_server_start() {
+    local srvbin=$build/server/mamori-server seed=$build/tests/dashboard/dash_seed port
+    local here
+    here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+    dir=$(mktemp -d /tmp/mamori-dash-XXXXXX)
+    "$srvbin" init "$dir/c" --name localhost --name 127.0.0.1 >/dev/null
+    conf=$dir/c/server.conf
+    ca=$dir/c/ca.pem
+    sed -i 's/^listen_addr = .*/listen_addr = 127.0.0.1/; s/^listen_port = .*/listen_port = 0/' \
+        "$conf"
+    printf '%s\n' "$ALICE_PW" | "$srvbin" admin add alice --role admin --config "$conf" >/dev/null
+    printf '%s\n' "$BOB_PW" | "$srvbin" admin add bob --role viewer --config "$conf" >/dev/null
+    "$srvbin" serve --config "$conf" 2>"$dir/serve.log" &
+    srv_pid=$!
+    for _ in $(seq 100); do
+        port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/serve.log")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || { cat "$dir/serve.log" >&2; return 1; }
+    url=https://localhost:$port
+    "$seed" "$url" "$ca" "$dir/c/enroll.secret" "$here/fleet.json" "$dir/pcs" >/dev/null
+}
