@@ -378,8 +378,10 @@ static int parse_usb_allow_entry(const struct parse *p, const cJSON *e, const ch
         const char *hex = strncmp(a->hash, "sha256:", 7) == 0 ? a->hash + 7 : a->hash;
 
         snprintf(child, sizeof(child), "%s.hash", path);
-        if (!is_hex_string(hex, 64))
+        if (!is_hex_string(hex, 64)) {
+            free(until);
             return fail(p, child, "expected 64 lowercase hex digits (SHA-256 of the descriptors)");
+        }
         memmove(a->hash, hex, 65);
     }
     rc = 0;

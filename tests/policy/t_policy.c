@@ -364,3 +364,15 @@ Test(policy, error_format_without_line)
     mamori_policy_error_format(&err, "/etc/mamori/policy.json", buf, sizeof(buf));
     cr_assert_str_eq(buf, "/etc/mamori/policy.json: key 'usb.mode': boom");
 }
+
+Test(policy, bad_hash_after_until_frees_everything)
+{
+    struct mamori_policy_error err;
+
+    /* Found by fuzz_policy: "until" was leaked when "hash" was refused.
+     * (The leak itself is caught by ASan/LSan in the sanitizer run.) */
+    parse_error("{\"segment\":\"lgwan\",\"usb\":{\"allow\":[{\"id\":\"0781:5567\",\"until\":"
+                "\"2027-03-31\",\"hash\":\"zz\"}]}}",
+                &err);
+    cr_assert_str_eq(err.path, "usb.allow[0].hash");
+}
