@@ -38,8 +38,8 @@ static int cmp(const void *a, const void *b)
 static void print_span(const char *name, double *v, int n)
 {
     qsort(v, (size_t)n, sizeof(*v), cmp);
-    printf("%-18s p50 %8.1f us   p99 %8.1f us   max %8.1f us   (%d events)\n", name,
-           v[n / 2], v[(n * 99) / 100], v[n - 1], n);
+    printf("%-18s p50 %8.1f us   p99 %8.1f us   max %8.1f us   (%d events)\n", name, v[n / 2],
+           v[(n * 99) / 100], v[n - 1], n);
 }
 
 static void discard(void *u, cJSON *ev)
@@ -61,9 +61,15 @@ int main(int argc, char **argv)
     char err[256], name[32];
 
     for (int i = 0; i < ndev; i++) {
-        struct test_usb t = {.name = name, .parent = hub, .vid = 0x0781, .pid = (uint16_t)i,
-                             .serial = "S", .product = "bench", .ifaces = i % 2 ? HID : STORAGE,
-                             .n_ifaces = 1, .create_interface_dirs = 1};
+        struct test_usb t = {.name = name,
+                             .parent = hub,
+                             .vid = 0x0781,
+                             .pid = (uint16_t)i,
+                             .serial = "S",
+                             .product = "bench",
+                             .ifaces = i % 2 ? HID : STORAGE,
+                             .n_ifaces = 1,
+                             .create_interface_dirs = 1};
 
         snprintf(name, sizeof(name), "1-%d", i + 1);
         devs[i] = test_usb_add(tb, &t);
