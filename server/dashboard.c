@@ -39,7 +39,7 @@ int mamori_dashboard_prepare(struct mamori_server *s, char *err, size_t errlen)
                  " ui_login_failures, ui_trend)");
         return -1;
     }
-    return 0;
+    return mamori_dashboard_tls(s, err, errlen);
 }
 
 /* ---- per-request context ---- */

@@ -18,9 +18,14 @@
 extern const struct mamori_route mamori_dashboard_routes[];
 
 /* Create the dashboard's tables (users, sessions, login failures, daily
- * trend) when missing; called once when `serve` starts.  0, or -1 with a
- * message in err. */
+ * trend) when missing, and load the browser certificate; called once when
+ * `serve` starts.  0, or -1 with a message in err. */
 int mamori_dashboard_prepare(struct mamori_server *s, char *err, size_t errlen);
+
+/* Serve browsers the certificate in dashboard.pem / dashboard.key beside
+ * server.conf (dashboard_tls.c); a notice when there is none.  0, or -1
+ * with a message when the files are there but unusable. */
+int mamori_dashboard_tls(struct mamori_server *s, char *err, size_t errlen);
 
 /* `mamori-server admin add|remove|list|snapshot ...` (argv[0] is "admin").
  * Returns the process exit code. */

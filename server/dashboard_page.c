@@ -21,7 +21,8 @@
 
 static const char style[] =
     "<style>"
-    "body{font-family:\"Noto Sans CJK JP\",\"Hiragino Sans\",\"Yu Gothic\",Meiryo,sans-serif;"
+    "body{font-family:\"Noto Sans CJK JP\",\"Hiragino Sans\",\"Yu "
+    "Gothic\",Meiryo,\"IPAGothic\",sans-serif;"
     "margin:0;color:#1a1a1a;background:#f5f6f8;font-size:15px}"
     "header{background:#1d3557;color:#fff;padding:.5em 1em;display:flex;gap:1.2em;"
     "align-items:center;flex-wrap:wrap}"
@@ -41,7 +42,8 @@ static const char style[] =
     ".cards{display:flex;gap:1em;flex-wrap:wrap}"
     ".card{background:#fff;border:1px solid #c9cfd8;padding:.5em 1em;min-width:9em}"
     ".card b{display:block;font-size:1.9em}"
-    "pre{white-space:pre-wrap;word-break:break-all;margin:0;font-size:.82em;max-height:14em;"
+    "pre{tab-size:2;white-space:pre-wrap;word-break:break-all;margin:0;font-size:.82em;max-height:"
+    "14em;"
     "overflow:auto}"
     ".csv{font-size:.85em;margin-left:.8em;font-weight:normal}"
     ".msg{background:#f5c6cb;padding:.6em;border:1px solid #d9a0a8}"

@@ -98,6 +98,10 @@ int mamori_dash_event_filter(struct mamori_dash *d, struct mamori_event_filter *
     return -1;
 }
 
+/* Fetch Metadata first: with Referrer-Policy no-referrer, browsers send
+ * "Origin: null" on form posts, but Sec-Fetch-Site still tells a post from
+ * our own page (same-origin) from another site's.  Clients without it are
+ * judged by Origin when they send a real one. */
 int mamori_dash_same_origin(struct mamori_dash *d)
 {
     struct evkeyvalq *in = evhttp_request_get_input_headers(d->r->req);
@@ -106,11 +110,11 @@ int mamori_dash_same_origin(struct mamori_dash *d)
     const char *site = evhttp_find_header(in, "Sec-Fetch-Site");
     char expected[300];
 
-    if (site != NULL && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
-        return 0;
+    if (site != NULL)
+        return strcmp(site, "same-origin") == 0 || strcmp(site, "none") == 0;
     if (origin == NULL)
         return 1; /* older clients; SameSite=Strict and the CSRF token still hold */
-    if (host == NULL)
+    if (host == NULL || strcmp(origin, "null") == 0)
         return 0;
     snprintf(expected, sizeof(expected), "https://%s", host);
     return strcmp(origin, expected) == 0;

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034,SC2154
 # fleet_server.sh -- sourced by the dashboard tests: a real mamori-server with a known fleet.
 #
 # Needs $build.  Creates a collector with `mamori-server init` in a temp dir,
@@ -5,7 +6,8 @@
 # `mamori-server admin add` (password on stdin), serves it on 127.0.0.1 (any
 # free port), and seeds tests/dashboard/fleet.json with dash_seed: every PC
 # enrols and posts signed reports over mutual TLS.  Sets dir, url, ca, conf,
-# srv_pid; fleet_server_stop ends the server and removes the dir.
+# srv_pid, dash_spki (base64 SHA-256 of the browser certificate's key);
+# fleet_server_stop ends the server and removes the dir.
 #
 # The seed (fleet.json): 7 PCs; 6 report, 1 (silent-pc01) only enrolled.
 # Compliant 3 (soumu-pc01, zeimu-pc02, the hostile-named PC), not compliant 4.
@@ -33,6 +35,15 @@ fleet_server_start() {
     ca=$dir/c/ca.pem
     sed -i 's/^listen_addr = .*/listen_addr = 127.0.0.1/; s/^listen_port = .*/listen_port = 0/' \
         "$conf"
+    # Browsers do not accept the collector's Ed25519 certificate: a P-256 one
+    # for them (docs/dashboard.md).  Its SPKI hash lets the test browser
+    # trust exactly this key and nothing else.
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -keyout "$dir/c/dashboard.key" -out "$dir/c/dashboard.pem" -subj /CN=localhost \
+        -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+    chmod 600 "$dir/c/dashboard.key"
+    dash_spki=$(openssl x509 -in "$dir/c/dashboard.pem" -pubkey -noout |
+        openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)
     printf '%s\n' "$ALICE_PW" | "$srvbin" admin add alice --role admin --config "$conf" >/dev/null
     printf '%s\n' "$BOB_PW" | "$srvbin" admin add bob --role viewer --config "$conf" >/dev/null
     "$srvbin" serve --config "$conf" 2>"$dir/serve.log" &

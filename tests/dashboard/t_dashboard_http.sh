@@ -9,7 +9,7 @@
 set -euo pipefail
 build=$1
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=fleet_server.sh
+# shellcheck source=tests/dashboard/fleet_server.sh
 . "$here/fleet_server.sh"
 trap fleet_server_stop EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -94,7 +94,8 @@ body_lacks 'net.refused' "type filter"
 header_is "Location: /ui/hosts/zeimu-pc01" "host search target"
 [ "$(req GET '/ui/events?since=not-a-date' -b "$jar")" = 400 ] || fail "bad since accepted"
 [ "$(req GET '/ui/csv/events.csv?type=net.' -b "$jar")" = 200 ] || fail "events CSV"
-grep -q 'net.refused' "$dir/body" && ! grep -q 'usb.blocked' "$dir/body" || fail "events CSV filter"
+grep -q 'net.refused' "$dir/body" || fail "events CSV lacks net.refused"
+! grep -q 'usb.blocked' "$dir/body" || fail "events CSV filter let usb.blocked through"
 
 # CSV: BOM, CRLF, the failing rows, neutralized formulas.
 [ "$(req GET /ui/csv/failing.csv -b "$jar")" = 200 ] || fail "failing CSV"
@@ -118,6 +119,8 @@ grep -q '設定で画面ロックを有効に' "$dir/body" || fail "host CSV rem
 [ "$(req POST /ui/logout -b "$jar" -H "Origin: $url" -d 'csrf=00')" = 403 ] || fail "logout without CSRF"
 [ "$(req POST /ui/logout -b "$jar" -H 'Origin: https://evil.example' -d "csrf=$csrf")" = 403 ] ||
     fail "cross-origin post"
+[ "$(req POST /ui/logout -b "$jar" -H 'Sec-Fetch-Site: cross-site' -d "csrf=$csrf")" = 403 ] ||
+    fail "cross-site post (fetch metadata)"
 [ "$(req GET /ui/admin/users -b "$jar")" = 200 ] || fail "admin users page"
 body_has '>bob<' "user list"
 
@@ -145,6 +148,14 @@ done
 header_is "Retry-After: 300" "retry-after"
 body_has 'ログインの失敗が続いたため' "limit message"
 
+# Certificates: clients offering Ed25519 (agents, curl) keep the collector's
+# certificate; browsers, which do not, get dashboard.pem.
+hostport=${url#https://}
+echo | openssl s_client -connect "$hostport" -CAfile "$ca" >"$dir/tls1" 2>&1 || true
+grep -q 'Peer signature type: ed25519' "$dir/tls1" || fail "collector certificate for agents"
+grep -q 'Verify return code: 0 (ok)' "$dir/tls1" || fail "collector certificate does not verify"
+echo | openssl s_client -connect "$hostport" -sigalgs 'ECDSA+SHA256:RSA-PSS+SHA256' >"$dir/tls2" 2>&1 || true
+grep -q 'Peer signature type: ECDSA' "$dir/tls2" || fail "dashboard certificate for browsers"
 [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$ca" "$url/v1/health")" = 200 ] ||
     fail "health endpoint"
 echo "PASS"
