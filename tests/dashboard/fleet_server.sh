@@ -22,7 +22,8 @@ fleet_server_stop() {
         kill "$srv_pid" 2>/dev/null || true
         wait "$srv_pid" 2>/dev/null || true
     fi
-    [ -n "${dir:-}" ] && rm -rf "$dir"
+    # KEEP_DIR=1 keeps the collector directory (serve.log) for a look afterwards.
+    if [ -n "${dir:-}" ] && [ -z "${KEEP_DIR:-}" ]; then rm -rf "$dir"; fi
 }
 
 fleet_server_start() {
