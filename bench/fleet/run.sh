@@ -22,6 +22,7 @@ trap cleanup EXIT
 ulimit -n $((agents * 2 + 256))
 
 "$server" init "$dir/srv" >/dev/null
+mkdir -p "$dir/work"
 port=$((20000 + RANDOM % 20000))
 sed -i "s/^listen_addr = .*/listen_addr = 127.0.0.1/; s/^listen_port = .*/listen_port = $port/" \
     "$dir/srv/server.conf"
