@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2034,SC2154
 # fleet_server.sh -- sourced by the dashboard tests: a real mamori-server with a known fleet.
 #
-# Needs $build.  Creates a collector with `mamori-server init` in a temp dir,
+# Needs $build.  With MAMORI_TEST_PG_DSN the collector uses that PostgreSQL
+# database (emptied first).  Creates a collector with `mamori-server init` in a temp dir,
 # adds the dashboard users alice (admin) and bob (viewer) with
 # `mamori-server admin add` (password on stdin), serves it on 127.0.0.1 (any
 # free port), and seeds tests/dashboard/fleet.json with dash_seed: every PC
@@ -30,8 +31,14 @@ fleet_server_start() {
     local srvbin=$build/server/mamori-server seed=$build/tests/dashboard/dash_seed port
     local here
     here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+    local db=()
     dir=$(mktemp -d /tmp/mamori-dash-XXXXXX)
-    "$srvbin" init "$dir/c" --name localhost --name 127.0.0.1 >/dev/null
+    if [ -n "${MAMORI_TEST_PG_DSN:-}" ]; then # PostgreSQL: start from an empty schema
+        psql -q "$MAMORI_TEST_PG_DSN" -c 'SET client_min_messages = warning;
+            DROP SCHEMA public CASCADE; CREATE SCHEMA public' >/dev/null
+        db=(--db postgresql --dsn "$MAMORI_TEST_PG_DSN")
+    fi
+    "$srvbin" init "$dir/c" --name localhost --name 127.0.0.1 "${db[@]}" >/dev/null
     conf=$dir/c/server.conf
     ca=$dir/c/ca.pem
     sed -i 's/^listen_addr = .*/listen_addr = 127.0.0.1/; s/^listen_port = .*/listen_port = 0/' \
