@@ -30,6 +30,9 @@ struct key {
 static const struct key keys[] = {
     STR(listen_addr, K_STR, "address to listen on"),
     NUM(listen_port, K_INT, "TCP port (0 = any free port, printed at start)"),
+    STR(dashboard_listen_addr, K_STR,
+        "dashboard on its own listener at this address (empty = on the collector listener)"),
+    NUM(dashboard_listen_port, K_INT, "TCP port of that dashboard listener (0 = any free port)"),
     NUM(threads, K_INT, "worker threads, each with its own event loop"),
     STR(ca_cert, K_PATH, "CA certificate (PEM) handed to PCs"),
     STR(ca_key, K_PATH, "CA private key (Ed25519, 0600)"),
@@ -62,6 +65,7 @@ void mamori_server_config_defaults(struct mamori_server_config *c, const char *d
     snprintf(c->dir, sizeof(c->dir), "%s", dir);
     snprintf(c->listen_addr, sizeof(c->listen_addr), "0.0.0.0");
     c->listen_port = 8443;
+    c->dashboard_listen_port = 8444;
     c->threads = 2;
     snprintf(c->ca_cert, sizeof(c->ca_cert), "%s/ca.pem", dir);
     snprintf(c->ca_key, sizeof(c->ca_key), "%s/ca.key", dir);
@@ -158,6 +162,16 @@ static int validate(const struct mamori_server_config *c, char *err, size_t errl
     }
     if (c->threads < 1 || c->threads > 64 || c->listen_port > 65535) {
         snprintf(err, errlen, "threads must be 1..64 and listen_port 0..65535");
+        return -1;
+    }
+    if (c->dashboard_listen_port > 65535) {
+        snprintf(err, errlen, "dashboard_listen_port must be 0..65535");
+        return -1;
+    }
+    if (c->dashboard_listen_addr[0] != '\0' && c->dashboard_listen_port != 0 &&
+        c->dashboard_listen_port == c->listen_port &&
+        strcmp(c->dashboard_listen_addr, c->listen_addr) == 0) {
+        snprintf(err, errlen, "dashboard_listen_addr:port must differ from listen_addr:port");
         return -1;
     }
     if (c->max_body_bytes < 1024 || c->report_interval_seconds < 1 ||

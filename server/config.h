@@ -15,6 +15,8 @@ struct mamori_server_config {
     char dir[PATH_MAX]; /* directory of server.conf */
     char listen_addr[128];
     int listen_port;
+    char dashboard_listen_addr[128]; /* "" = dashboard on the collector listener */
+    int dashboard_listen_port;
     int threads;
     char ca_cert[PATH_MAX], ca_key[PATH_MAX];
     char server_cert[PATH_MAX], server_key[PATH_MAX];

@@ -131,6 +131,9 @@ static int cmd_serve(struct mamori_server *s)
     }
     fprintf(stderr, "mamori-server: listening on %s:%d (%d threads)\n", s->cfg.listen_addr, s->port,
             s->cfg.threads);
+    if (s->ui_fd >= 0)
+        fprintf(stderr, "mamori-server: dashboard listening on %s:%d\n",
+                s->cfg.dashboard_listen_addr, s->ui_port);
     return mamori_server_run(s, 1) == 0 ? 0 : 1;
 }
 

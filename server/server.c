@@ -39,6 +39,7 @@ struct mamori_worker {
     struct mamori_server *srv;
     struct event_base *base;
     struct evhttp *http;
+    struct evhttp *ui_http; /* on the dashboard's own listener, when configured */
     pthread_t thread;
 };
 
@@ -98,6 +99,7 @@ int mamori_server_open(struct mamori_server *s, const char *config_file, int wit
 {
     memset(s, 0, sizeof(*s));
     s->listen_fd = -1;
+    s->ui_fd = -1;
     pthread_mutex_init(&s->stop_lock, NULL);
     if (mamori_server_config_load(&s->cfg, config_file, err, errlen) != 0)
         return -1;
@@ -116,17 +118,19 @@ int mamori_server_open(struct mamori_server *s, const char *config_file, int wit
     return open_store(s, err, errlen);
 }
 
-int mamori_server_listen(struct mamori_server *s, char *err, size_t errlen)
+/* Bind and listen on addr:port; *fd and *bound_port on success. */
+static int bind_listener(const char *addr, int port, int *fd_out, int *bound_port, char *err,
+                         size_t errlen)
 {
-    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(s->cfg.listen_port)};
-    struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(s->cfg.listen_port)};
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+    struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     struct sockaddr_storage bound;
     socklen_t blen = sizeof(bound);
-    int v6 = inet_pton(AF_INET6, s->cfg.listen_addr, &a6.sin6_addr) == 1;
+    int v6 = inet_pton(AF_INET6, addr, &a6.sin6_addr) == 1;
     int one = 1, fd;
 
-    if (!v6 && inet_pton(AF_INET, s->cfg.listen_addr, &a4.sin_addr) != 1) {
-        snprintf(err, errlen, "listen_addr: \"%s\" is not an IP address", s->cfg.listen_addr);
+    if (!v6 && inet_pton(AF_INET, addr, &a4.sin_addr) != 1) {
+        snprintf(err, errlen, "\"%s\" is not an IP address", addr);
         return -1;
     }
     fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -137,15 +141,31 @@ int mamori_server_listen(struct mamori_server *s, char *err, size_t errlen)
         (v6 ? bind(fd, (struct sockaddr *)&a6, sizeof(a6))
             : bind(fd, (struct sockaddr *)&a4, sizeof(a4))) != 0 ||
         listen(fd, 1024) != 0 || getsockname(fd, (struct sockaddr *)&bound, &blen) != 0) {
-        snprintf(err, errlen, "listen on %s:%d: %s", s->cfg.listen_addr, s->cfg.listen_port,
-                 strerror(errno));
+        snprintf(err, errlen, "listen on %s:%d: %s", addr, port, strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
     }
-    s->listen_fd = fd;
-    s->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                                                : ((struct sockaddr_in *)&bound)->sin_port);
+    *fd_out = fd;
+    *bound_port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                    : ((struct sockaddr_in *)&bound)->sin_port);
+    return 0;
+}
+
+int mamori_server_listen(struct mamori_server *s, char *err, size_t errlen)
+{
+    char why[300];
+    if (bind_listener(s->cfg.listen_addr, s->cfg.listen_port, &s->listen_fd, &s->port, why,
+                      sizeof(why)) != 0) {
+        snprintf(err, errlen, "listen_addr: %s", why);
+        return -1;
+    }
+    if (s->cfg.dashboard_listen_addr[0] != '\0' &&
+        bind_listener(s->cfg.dashboard_listen_addr, s->cfg.dashboard_listen_port, &s->ui_fd,
+                      &s->ui_port, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "dashboard_listen_addr: %s", why);
+        return -1;
+    }
     return 0;
 }
 
@@ -180,9 +200,25 @@ static int admin_ok(struct mamori_http_request *r)
     return n == r->srv->api_token_len && CRYPTO_memcmp(h, r->srv->api_token, n) == 0;
 }
 
-static void dispatch(struct evhttp_request *req, void *arg)
+/* The dashboard's pages live under /ui. */
+static int is_dashboard_path(const char *path)
 {
-    struct mamori_http_request r = {.req = req, .srv = arg};
+    return strncmp(path, "/ui", 3) == 0 && (path[3] == '\0' || path[3] == '/');
+}
+
+/* With a separate dashboard listener, each listener serves only its own
+ * routes: the pages are not reachable from the PCs' network, and agents'
+ * endpoints not from the administrators' one. */
+static int route_allowed_here(const struct mamori_server *s, const char *path, int on_ui)
+{
+    if (s->ui_fd < 0)
+        return 1;
+    return is_dashboard_path(path) == on_ui;
+}
+
+static void dispatch_on(struct evhttp_request *req, struct mamori_server *srv, int on_ui)
+{
+    struct mamori_http_request r = {.req = req, .srv = srv};
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     const struct mamori_route *route;
@@ -192,7 +228,9 @@ static void dispatch(struct evhttp_request *req, void *arg)
 
     path =
         evhttp_uridecode(uri && evhttp_uri_get_path(uri) ? evhttp_uri_get_path(uri) : "/", 0, NULL);
-    route = path ? mamori_route_find(evhttp_request_get_command(req), path, &method_ok) : NULL;
+    route = path && route_allowed_here(srv, path, on_ui)
+                ? mamori_route_find(evhttp_request_get_command(req), path, &method_ok)
+                : NULL;
     r.path = path;
     r.query = uri ? evhttp_uri_get_query(uri) : NULL;
     r.peer = peer_certificate(req);
@@ -221,6 +259,16 @@ out:
     free(path);
 }
 
+static void dispatch(struct evhttp_request *req, void *arg)
+{
+    dispatch_on(req, arg, 0);
+}
+
+static void dispatch_ui(struct evhttp_request *req, void *arg)
+{
+    dispatch_on(req, arg, 1);
+}
+
 static void *worker_main(void *arg)
 {
     struct mamori_worker *w = arg;
@@ -228,22 +276,36 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* One evhttp on one listening socket, TLS and limits as every listener has. */
+static struct evhttp *listener_http(struct mamori_server *s, struct event_base *base, int fd,
+                                    void (*cb)(struct evhttp_request *, void *))
+{
+    struct evhttp *http = evhttp_new(base);
+    if (http == NULL)
+        return NULL;
+    evhttp_set_bevcb(http, tls_bevcb, s);
+    evhttp_set_gencb(http, cb, s);
+    evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+    /* Bodies a little past the limit still reach ingest, which counts and
+     * answers 413 itself; far larger ones are cut off by evhttp. */
+    evhttp_set_max_body_size(http, (ev_ssize_t)s->cfg.max_body_bytes * 2);
+    evhttp_set_max_headers_size(http, 16384);
+    evhttp_set_timeout(http, 60);
+    if (evhttp_accept_socket(http, fd) != 0) {
+        evhttp_free(http);
+        return NULL;
+    }
+    return http;
+}
+
 static int worker_start(struct mamori_server *s, struct mamori_worker *w)
 {
     w->srv = s;
     w->base = event_base_new();
-    w->http = w->base ? evhttp_new(w->base) : NULL;
+    w->http = w->base ? listener_http(s, w->base, s->listen_fd, dispatch) : NULL;
     if (w->http == NULL)
         return -1;
-    evhttp_set_bevcb(w->http, tls_bevcb, s);
-    evhttp_set_gencb(w->http, dispatch, s);
-    evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
-    /* Bodies a little past the limit still reach ingest, which counts and
-     * answers 413 itself; far larger ones are cut off by evhttp. */
-    evhttp_set_max_body_size(w->http, (ev_ssize_t)s->cfg.max_body_bytes * 2);
-    evhttp_set_max_headers_size(w->http, 16384);
-    evhttp_set_timeout(w->http, 60);
-    if (evhttp_accept_socket(w->http, s->listen_fd) != 0)
+    if (s->ui_fd >= 0 && (w->ui_http = listener_http(s, w->base, s->ui_fd, dispatch_ui)) == NULL)
         return -1;
     return pthread_create(&w->thread, NULL, worker_main, w);
 }
@@ -273,6 +335,8 @@ static void stop_workers(struct mamori_server *s)
     for (int i = 0; i < s->nworkers; i++) {
         pthread_join(s->workers[i].thread, NULL);
         evhttp_free(s->workers[i].http);
+        if (s->workers[i].ui_http)
+            evhttp_free(s->workers[i].ui_http);
         event_base_free(s->workers[i].base);
     }
     free(s->workers);
@@ -344,6 +408,8 @@ void mamori_server_close(struct mamori_server *s)
         s->store->ops->close(s->store);
     if (s->listen_fd >= 0)
         close(s->listen_fd);
+    if (s->ui_fd >= 0)
+        close(s->ui_fd);
     SSL_CTX_free(s->tls);
     mamori_ca_free(&s->ca);
     OPENSSL_cleanse(s->secret, sizeof(s->secret));
@@ -351,4 +417,5 @@ void mamori_server_close(struct mamori_server *s)
     pthread_mutex_destroy(&s->stop_lock);
     memset(s, 0, sizeof(*s));
     s->listen_fd = -1;
+    s->ui_fd = -1;
 }

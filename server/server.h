@@ -28,7 +28,9 @@ struct mamori_server {
     char api_token[512];
     size_t api_token_len;
     int listen_fd;
-    int port; /* actual port after bind */
+    int port;  /* actual port after bind */
+    int ui_fd; /* the dashboard's own listener, or -1: pages on listen_fd */
+    int ui_port;
     struct event_base *main_base;
     struct mamori_worker *workers;
     int nworkers;
@@ -40,7 +42,9 @@ struct mamori_server {
  * context.  0, or -1 with a message in err. */
 int mamori_server_open(struct mamori_server *s, const char *config_file, int with_tls, char *err,
                        size_t errlen);
-/* Bind cfg.listen_addr:cfg.listen_port; s->port holds the real port. */
+/* Bind cfg.listen_addr:cfg.listen_port (s->port holds the real port) and,
+ * when cfg.dashboard_listen_addr is set, the dashboard's own listener
+ * (s->ui_port).  With both, each listener serves only its own routes. */
 int mamori_server_listen(struct mamori_server *s, char *err, size_t errlen);
 /* Serve until SIGTERM/SIGINT (when handle_signals) or mamori_server_stop(). */
 int mamori_server_run(struct mamori_server *s, int handle_signals);

@@ -8,7 +8,9 @@
 # free port), and seeds tests/dashboard/fleet.json with dash_seed: every PC
 # enrols and posts signed reports over mutual TLS.  Sets dir, url, ca, conf,
 # srv_pid, dash_spki (base64 SHA-256 of the browser certificate's key);
-# fleet_server_stop ends the server and removes the dir.
+# fleet_server_stop ends the server and removes the dir.  With
+# FLEET_UI_LISTENER=1 the dashboard gets its own listener on 127.0.0.1 (any
+# free port), whose URL is then in ui_url.
 #
 # The seed (fleet.json): 7 PCs; 6 report, 1 (silent-pc01) only enrolled.
 # Compliant 3 (soumu-pc01, zeimu-pc02, the hostile-named PC), not compliant 4.
@@ -43,6 +45,10 @@ fleet_server_start() {
     ca=$dir/c/ca.pem
     sed -i 's/^listen_addr = .*/listen_addr = 127.0.0.1/; s/^listen_port = .*/listen_port = 0/' \
         "$conf"
+    if [ -n "${FLEET_UI_LISTENER:-}" ]; then
+        sed -i 's/^dashboard_listen_addr =.*/dashboard_listen_addr = 127.0.0.1/
+                s/^dashboard_listen_port = .*/dashboard_listen_port = 0/' "$conf"
+    fi
     # Browsers do not accept the collector's Ed25519 certificate: a P-256 one
     # for them (docs/dashboard.md).  Its SPKI hash lets the test browser
     # trust exactly this key and nothing else.
@@ -57,11 +63,16 @@ fleet_server_start() {
     "$srvbin" serve --config "$conf" 2>"$dir/serve.log" &
     srv_pid=$!
     for _ in $(seq 100); do
-        port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/serve.log")
+        port=$(sed -n 's/^mamori-server: listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/serve.log")
         [ -n "$port" ] && break
         sleep 0.1
     done
     [ -n "$port" ] || { cat "$dir/serve.log" >&2; return 1; }
     url=https://localhost:$port
+    if [ -n "${FLEET_UI_LISTENER:-}" ]; then
+        port=$(sed -n 's/.*dashboard listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/serve.log")
+        [ -n "$port" ] || { cat "$dir/serve.log" >&2; return 1; }
+        ui_url=https://localhost:$port
+    fi
     "$seed" "$url" "$ca" "$dir/c/enroll.secret" "$here/fleet.json" "$dir/pcs" >/dev/null
 }
