@@ -1,11 +1,13 @@
 /* enroll.c -- the agent side of POST /v1/enroll; see enroll.h. */
 #include "enroll.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <cjson/cJSON.h>
@@ -169,13 +171,58 @@ static int handle_response(const struct mamori_enroll_params *p, EVP_PKEY *key,
     return rc;
 }
 
-int mamori_enroll(const struct mamori_enroll_params *p, char *err, size_t errlen)
+int mamori_ca_fingerprint_normalize(const char *in, char *out, size_t outlen, char *err,
+                                    size_t errlen)
 {
+    static const char want[] = "expected the CA certificate's SHA-256 as 64 hex digits, "
+                               "e.g. as `mamori-server init` prints it (SHA256 AB:CD:...)";
+    size_t digits = 0, o;
+    const char *s = in;
+
+    if (strncasecmp(s, "sha256", 6) == 0) {
+        s += 6;
+        if (*s == ':' || *s == ' ' || *s == '=')
+            s++;
+    }
+    if (outlen < sizeof("sha256:") + 64) {
+        snprintf(err, errlen, "fingerprint buffer too small");
+        return -1;
+    }
+    o = (size_t)snprintf(out, outlen, "sha256:");
+    for (; *s != '\0'; s++) {
+        if (*s == ':')
+            continue;
+        if (!isxdigit((unsigned char)*s) || digits == 64) {
+            snprintf(err, errlen, "CA fingerprint \"%.100s\": %s", in, want);
+            return -1;
+        }
+        out[o++] = (char)tolower((unsigned char)*s);
+        digits++;
+    }
+    out[o] = '\0';
+    if (digits != 64) {
+        snprintf(err, errlen, "CA fingerprint \"%.100s\": %zu hex digits; %s", in, digits, want);
+        return -1;
+    }
+    return 0;
+}
+
+int mamori_enroll(const struct mamori_enroll_params *given, char *err, size_t errlen)
+{
+    struct mamori_enroll_params params = *given, *p = &params;
+    char fingerprint[80];
+
     if (!p->ca_file && !p->ca_fingerprint) {
         snprintf(err, errlen,
                  "the collector CA must be given (--ca-file or --ca-fingerprint); "
                  "trust on first use is not allowed");
         return -1;
+    }
+    if (!p->ca_file) {
+        if (mamori_ca_fingerprint_normalize(p->ca_fingerprint, fingerprint, sizeof(fingerprint),
+                                            err, errlen) != 0)
+            return -1;
+        p->ca_fingerprint = fingerprint;
     }
     if (mamori_mkdirs(p->state_dir, 0700) < 0) {
         snprintf(err, errlen, "%s: cannot create state directory: %s", p->state_dir,

@@ -22,7 +22,7 @@ struct mamori_enroll_params {
     const char *secret;
     const char *state_dir;
     const char *ca_file;        /* trusted collector CA (PEM), or */
-    const char *ca_fingerprint; /* "sha256:<hex>" of the CA certificate */
+    const char *ca_fingerprint; /* SHA-256 of the CA certificate (any spelling above) */
     const char *host_id;        /* hex, from mamori_host_id() */
     const char *hostname;
     const char *segment;
@@ -34,6 +34,13 @@ struct mamori_enroll_params {
 /* Enrol.  0 on success; -1 with a clear message (403: secret refused, CA
  * mismatch, certificate not for our key, TLS failure...). */
 int mamori_enroll(const struct mamori_enroll_params *p, char *err, size_t errlen);
+
+/* A CA pin as people copy it -- "SHA256 AB:CD:..." (as `mamori-server init`
+ * prints it), "sha256:AB:CD:...", "sha256:abcd..." or 64 bare hex digits,
+ * colons optional, any case -- into the canonical "sha256:<64 lowercase
+ * hex>".  0, or -1 with a message naming what is wrong. */
+int mamori_ca_fingerprint_normalize(const char *in, char *out, size_t outlen, char *err,
+                                    size_t errlen);
 
 /* Read the enrolment secret from a file (first line, trimmed).  The file
  * must not be readable by others.  malloc'd, or NULL with a message. */

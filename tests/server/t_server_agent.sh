@@ -4,6 +4,8 @@
 # `mamorictl report`, and they are posted over mutual TLS with the device
 # certificate: accepted, the same bytes again are a duplicate, and without the
 # certificate refused; the collector's fleet and host views list the host.
+# A second PC enrols with the CA fingerprint exactly as `init` printed it
+# (SHA256 AB:CD:...); a wrong or malformed fingerprint is refused, named.
 set -euo pipefail
 build=$1
 srv=$build/server/mamori-server
@@ -18,7 +20,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$srv" init "$dir/c" >/dev/null
+LANG=C "$srv" init "$dir/c" >"$dir/init.out"
 conf=$dir/c/server.conf
 port=$((30000 + RANDOM % 20000))
 sed -i "s/^listen_addr = .*/listen_addr = 127.0.0.1/; s/^listen_port = .*/listen_port = $port/" "$conf"
@@ -51,6 +53,31 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$dir/c/ca.pem" "$url/v1/
     -H 'Content-Type: application/jose' --data-binary "@$dir/r3")
 [ "$code" = 401 ] || fail "report without a client certificate: $code"
 
-"$srv" fleet --json --config "$conf" | grep -q '"hosts":[[:space:]]*1' || fail "fleet lacks the host"
+fp=$(sed -n 's/.*CA fingerprint: *//p' "$dir/init.out")
+case "$fp" in "SHA256 "??:*) ;; *) fail "init printed no fingerprint: $(cat "$dir/init.out")" ;; esac
+hid2=$(printf 'b2%.0s' $(seq 32))
+"$ctl" enroll --server "$url" --secret-file "$dir/c/enroll.secret" --ca-fingerprint "$fp" \
+    --segment lgwan --state-dir "$dir/pc2" --host-id "$hid2" >/dev/null ||
+    fail "mamorictl enroll --ca-fingerprint '$fp'"
+"$ctl" report --segment lgwan --state-dir "$dir/pc2" --host-id "$hid2" | tr -d '\n' >"$dir/p2"
+code=$(curl -s -o "$dir/out" -w '%{http_code}' --cacert "$dir/c/ca.pem" \
+    --cert "$dir/pc2/device.crt" --key "$dir/pc2/device.key" \
+    -H 'Content-Type: application/jose' --data-binary "@$dir/p2" "$url/v1/reports")
+[ "$code" = 200 ] && grep -q '"accepted"' "$dir/out" ||
+    fail "report of the PC enrolled by fingerprint: $code $(cat "$dir/out")"
+wrong="sha256:$(printf '00%.0s' $(seq 32))"
+if out=$(LANG=C "$ctl" enroll --server "$url" --secret-file "$dir/c/enroll.secret" \
+    --ca-fingerprint "$wrong" --segment lgwan --state-dir "$dir/pc3" --host-id "$hid2" 2>&1); then
+    fail "enrolled with a wrong CA fingerprint"
+fi
+case "$out" in *"$wrong"* | *certificate*) ;; *) fail "wrong fingerprint message: $out" ;; esac
+if out=$(LANG=C "$ctl" enroll --server "$url" --secret-file "$dir/c/enroll.secret" \
+    --ca-fingerprint "SHA256 AB:CD" --segment lgwan --state-dir "$dir/pc3" --host-id "$hid2" 2>&1); then
+    fail "enrolled with a truncated CA fingerprint"
+fi
+case "$out" in *"4 hex digits"*"64 hex digits"*) ;; *) fail "short fingerprint message: $out" ;; esac
+
+"$srv" fleet --json --config "$conf" >"$dir/fleet.json"
+grep -q '"hosts":[[:space:]]*2' "$dir/fleet.json" || fail "fleet lacks the hosts: $(cat "$dir/fleet.json")"
 "$srv" host "$hid" --json --config "$conf" | grep -q '"last_seq"' || fail "host view"
 echo "PASS"
