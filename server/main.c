@@ -17,7 +17,9 @@
 #include "server.h"
 
 #define _(s)           gettext(s)
-#define DEFAULT_CONFIG MAMORI_SYSCONFDIR "/server/server.conf"
+/* Where the package's postinst runs `init`, so `mamori-server fleet` works
+ * on a packaged collector without --config. */
+#define DEFAULT_CONFIG MAMORI_SERVER_STATEDIR "/server.conf"
 
 static void usage(FILE *out)
 {

@@ -28,6 +28,16 @@ openssl x509 -in "$dir/c/server.pem" -noout -ext subjectAltName | grep -q "DNS:c
     fail "server certificate lacks the SAN"
 openssl verify -CAfile "$dir/c/ca.pem" "$dir/c/server.pem" >/dev/null || fail "server cert chain"
 if "$srv" init "$dir/c" >/dev/null 2>&1; then fail "init overwrote an existing collector"; fi
+# Without --config: $MAMORI_SERVER_CONFIG, else the packaged collector's file.
+MAMORI_SERVER_CONFIG=$dir/c/server.conf "$srv" fleet --json | grep -q '"hosts"' ||
+    fail "fleet ignores MAMORI_SERVER_CONFIG"
+if [ ! -e /var/lib/mamori-server/server.conf ]; then
+    if msg=$(env -u MAMORI_SERVER_CONFIG LANG=C "$srv" fleet 2>&1); then
+        fail "fleet ran without any configuration"
+    fi
+    grep -qF "/var/lib/mamori-server/server.conf" <<<"$msg" ||
+        fail "the error does not name the default configuration: $msg"
+fi
 
 conf=$dir/c/server.conf
 "$srv" fleet --json --config "$conf" | grep -q '"hosts":[[:space:]]*0' || fail "fleet --json"
