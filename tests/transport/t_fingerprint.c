@@ -8,7 +8,7 @@
 
 #define HEX "3f7a09c2b1d4e5f60718293a4b5c6d7e8f9001122334455667788990aabbccdd"
 #define COLONS                                                                                     \
-    "3F:7A:09:C2:B1:D4:E5:F6:07:18:29:3A:4B:5C:6D:7E:8F:90:01:12:23:34:45:56:67:78:89:90:AA:BB:"  \
+    "3F:7A:09:C2:B1:D4:E5:F6:07:18:29:3A:4B:5C:6D:7E:8F:90:01:12:23:34:45:56:67:78:89:90:AA:BB:"   \
     "CC:DD"
 
 static void expect_canonical(const char *in)
