@@ -16,7 +16,7 @@
 #include "report_doc.h"
 #include "server.h"
 
-#define _(s)           gettext(s)
+#define _(s) gettext(s)
 /* Where the package's postinst runs `init`, so `mamori-server fleet` works
  * on a packaged collector without --config. */
 #define DEFAULT_CONFIG MAMORI_SERVER_STATEDIR "/server.conf"
