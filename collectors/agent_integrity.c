@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <openssl/evp.h>
 
 #include "check.h"
+#include "digest.h"
 
 #define AGENT_BINARY "/usr/sbin/mamori-agent"
 #define AGENT_POLICY MAMORI_SYSCONFDIR "/policy.json"
@@ -93,16 +93,14 @@ static void check_state_dir(const struct mamori_check_ctx *ctx, struct integrity
     }
 }
 
-static int md5_hex(const char *data, size_t len, char out[33])
+static bool md5_matches(const char *data, size_t len, const char recorded[33])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
+    uint8_t md[MAMORI_MD5_LEN];
+    char actual[2 * MAMORI_MD5_LEN + 1];
 
-    if (EVP_Digest(data, len, md, &md_len, EVP_md5(), NULL) != 1 || md_len != 16)
-        return -1;
-    for (unsigned int i = 0; i < md_len; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    return 0;
+    mamori_md5(data, len, md);
+    mamori_hex(md, sizeof(md), actual);
+    return strcmp(actual, recorded) == 0;
 }
 
 /* The MD5 dpkg recorded for the binary ("<md5>  usr/sbin/mamori-agent"). */
@@ -126,7 +124,7 @@ static bool dpkg_recorded_md5(const char *md5sums, char out[33])
 static void check_binary_digest(const struct mamori_check_ctx *ctx, struct integrity_findings *f,
                                 cJSON *ev)
 {
-    char *sums = NULL, *binary = NULL, recorded[33], actual[33];
+    char *sums = NULL, *binary = NULL, recorded[33];
     size_t len = 0;
 
     if (mamori_root_read(ctx, DPKG_MD5SUMS, MD5SUMS_MAX, &sums, &len) != 0) {
@@ -135,11 +133,10 @@ static void check_binary_digest(const struct mamori_check_ctx *ctx, struct integ
     }
     if (!dpkg_recorded_md5(sums, recorded)) {
         cJSON_AddStringToObject(ev, "binary_digest", "binary not in dpkg record");
-    } else if (mamori_root_read(ctx, AGENT_BINARY, BINARY_MAX, &binary, &len) != 0 ||
-               md5_hex(binary, len, actual) != 0) {
+    } else if (mamori_root_read(ctx, AGENT_BINARY, BINARY_MAX, &binary, &len) != 0) {
         found(f, ev, "binary_matches_package", "エージェント本体を読めません",
               "cannot read the agent binary");
-    } else if (strcmp(actual, recorded) != 0) {
+    } else if (!md5_matches(binary, len, recorded)) {
         found(f, ev, "binary_matches_package",
               "エージェント本体がパッケージの記録と一致しません (更新以外で変更)",
               "agent binary differs from the package record (changed outside an update)");

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include "digest.h"
 
 #define DESC_DEVICE        1
 #define DESC_CONFIGURATION 2
@@ -172,13 +172,5 @@ int mamori_usb_parse_descriptors(const uint8_t *blob, size_t len,
 
 void mamori_usb_descriptors_hash(const uint8_t *blob, size_t len, char out[65])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-
-    if (!EVP_Digest(blob, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
-        out[0] = '\0';
-        return;
-    }
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    mamori_sha256_hex(blob, len, out);
 }

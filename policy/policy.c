@@ -24,7 +24,8 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/evp.h>
+
+#include "digest.h"
 
 /* Parsing state shared by the section readers. */
 struct parse {
@@ -613,17 +614,14 @@ static int parse_organization(const struct parse *p, const cJSON *org, struct ma
 
 static char *content_version(const char *json, size_t len)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
+    uint8_t md[MAMORI_SHA256_LEN];
     char *v = malloc(7 + 16 + 1);
 
-    if (v == NULL || !EVP_Digest(json, len, md, &mdlen, EVP_sha256(), NULL)) {
-        free(v);
+    if (v == NULL)
         return NULL;
-    }
+    mamori_sha256(json, len, md);
     strcpy(v, "sha256:");
-    for (int i = 0; i < 8; i++)
-        snprintf(v + 7 + 2 * i, 3, "%02x", md[i]);
+    mamori_hex(md, 8, v + 7);
     return v;
 }
 

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <openssl/pem.h>
-#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "durable_file.h"
@@ -170,50 +169,4 @@ char *mamori_csr_create_pem(EVP_PKEY *key, const char *common_name)
     X509_NAME_free(name);
     X509_REQ_free(req);
     return out;
-}
-
-static int is_lower_hex(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > max)
-        return 0;
-    return strspn(s, "0123456789abcdef") == n;
-}
-
-int mamori_host_id(const char *root, const char *override, char *out, size_t outlen, char *err,
-                   size_t errlen)
-{
-    if (outlen < MAMORI_HOST_ID_LEN + 1) {
-        snprintf(err, errlen, "host id buffer too small");
-        return -1;
-    }
-    if (override) {
-        if (!is_lower_hex(override, MAMORI_HOST_ID_LEN)) {
-            snprintf(err, errlen, "host id override must be 1-64 lowercase hex digits");
-            return -1;
-        }
-        snprintf(out, outlen, "%s", override);
-        return 0;
-    }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/etc/machine-id", root ? root : "");
-    size_t len = 0;
-    char *content = mamori_read_file(path, 4096, &len);
-    if (!content) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        return -1;
-    }
-    while (len > 0 && strchr(" \t\r\n", content[len - 1]))
-        len--;
-    if (len == 0) {
-        free(content);
-        snprintf(err, errlen, "%s: empty machine-id", path);
-        return -1;
-    }
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256((const unsigned char *)content, len, digest);
-    free(content);
-    for (size_t i = 0; i < sizeof digest; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
-    return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "durable_file.h"
 #include "event.h"
 
@@ -99,4 +100,49 @@ cJSON *mamori_report_build(const struct mamori_report_host *host, uint64_t seq, 
     cJSON *spool = cJSON_AddObjectToObject(r, "spool");
     cJSON_AddNumberToObject(spool, "dropped", (double)dropped);
     return r;
+}
+
+/* ---- host identity ------------------------------------------------------ */
+
+static int is_lower_hex(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return 0;
+    return strspn(s, "0123456789abcdef") == n;
+}
+
+int mamori_host_id(const char *root, const char *override, char *out, size_t outlen, char *err,
+                   size_t errlen)
+{
+    if (outlen < MAMORI_HOST_ID_LEN + 1) {
+        snprintf(err, errlen, "host id buffer too small");
+        return -1;
+    }
+    if (override) {
+        if (!is_lower_hex(override, MAMORI_HOST_ID_LEN)) {
+            snprintf(err, errlen, "host id override must be 1-64 lowercase hex digits");
+            return -1;
+        }
+        snprintf(out, outlen, "%s", override);
+        return 0;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/etc/machine-id", root ? root : "");
+    size_t len = 0;
+    char *content = mamori_read_file(path, 4096, &len);
+    if (!content) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    while (len > 0 && strchr(" \t\r\n", content[len - 1]))
+        len--;
+    if (len == 0) {
+        free(content);
+        snprintf(err, errlen, "%s: empty machine-id", path);
+        return -1;
+    }
+    mamori_sha256_hex(content, len, out);
+    free(content);
+    return 0;
 }

@@ -18,6 +18,7 @@
 
 #define MAMORI_REPORT_SCHEMA 1
 #define MAMORI_SEQ_FILE      "seq"
+#define MAMORI_HOST_ID_LEN   64 /* hex SHA-256 */
 
 struct mamori_report_host {
     const char *id; /* hex SHA-256 of machine-id (device_key.h) */
@@ -34,6 +35,14 @@ int mamori_seq_next(const char *state_dir, uint64_t *seq, char *err, size_t errl
 
 /* Last reserved sequence number (0 when none yet); -1 on error. */
 int mamori_seq_peek(const char *state_dir, uint64_t *seq, char *err, size_t errlen);
+
+/* Host id into out (MAMORI_HOST_ID_LEN + 1 bytes).  override, when non-NULL,
+ * is used as is (simulated agents) and must be 1..64 lowercase hex digits;
+ * otherwise SHA-256 of <root>/etc/machine-id with trailing whitespace removed,
+ * so the raw machine-id (which some software treats as a secret) is never
+ * sent.  0 on success, -1 with a message in err. */
+int mamori_host_id(const char *root, const char *override, char *out, size_t outlen, char *err,
+                   size_t errlen);
 
 /* Build the report.  Takes ownership of checks and events (JSON arrays; NULL
  * means empty).  NULL on OOM. */

@@ -13,6 +13,7 @@
 
 #include "device_key.h"
 #include "jws.h"
+#include "report.h"
 
 static char dir[64], keypath[128], err[512];
 
