@@ -13,7 +13,7 @@
 #   demo_agent_cmd CMD        one control-socket command as root (report-now, ...)
 #   demo_teardown             stop everything, remove the netns (and WORKDIR)
 
-DEMO_NS=mamori-demo-$$
+DEMO_NS=${DEMO_NS:-mamori-demo-$$}
 DEMO_PORT=$((20000 + $$ % 20000))
 DEMO_PIDS=()
 DEMO_SERVER_PID=
