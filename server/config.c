@@ -49,8 +49,8 @@ static const struct key keys[] = {
     NUM(report_interval_seconds, K_LONG, "expected interval between reports of one host"),
     NUM(silent_after_intervals, K_INT, "a host is silent after this many missed intervals"),
     NUM(retention_days, K_INT, "raw signed reports are kept this many days"),
-    NUM(batch_reports, K_INT, "SQLite: commit after this many reports"),
-    NUM(batch_ms, K_INT, "SQLite: or after this many milliseconds"),
+    NUM(batch_reports, K_INT, "most reports stored by one group commit"),
+    NUM(batch_ms, K_INT, "ignored (group commit waits for no timer); kept for old files"),
     STR(upstream_url, K_STR, "relay: forward verified reports to this collector"),
     STR(upstream_ca, K_PATH, "relay: CA of the upstream collector"),
     STR(upstream_cert, K_PATH, "relay: client certificate for the upstream"),
@@ -81,7 +81,7 @@ void mamori_server_config_defaults(struct mamori_server_config *c, const char *d
     c->report_interval_seconds = 3600;
     c->silent_after_intervals = 3;
     c->retention_days = 400;
-    c->batch_reports = 64;
+    c->batch_reports = 256;
     c->batch_ms = 50;
     c->relay_interval_ms = 2000;
 }

@@ -15,14 +15,20 @@
 
 #include "server.h"
 
+struct mamori_worker;
+struct mamori_ingest_job;
+struct mamori_jws_verifier;
+
 struct mamori_http_request {
     struct evhttp_request *req;
     struct mamori_server *srv;
-    X509 *peer;        /* client certificate verified against our CA, or NULL */
-    const char *path;  /* decoded path without query */
-    const char *query; /* raw query string or NULL */
-    const char *body;  /* NUL-terminated copy of the body */
+    struct mamori_worker *worker; /* the thread serving it */
+    X509 *peer;                   /* client certificate verified against our CA, or NULL */
+    const char *path;             /* decoded path without query */
+    const char *query;            /* raw query string or NULL */
+    const char *body;             /* NUL-terminated copy of the body */
     size_t body_len;
+    char *body_owned; /* the dispatcher frees it unless taken */
 };
 
 enum mamori_route_auth { MAMORI_AUTH_NONE, MAMORI_AUTH_ADMIN };
@@ -48,6 +54,17 @@ void mamori_http_json(struct mamori_http_request *r, int status, cJSON *doc);
 void mamori_http_error(struct mamori_http_request *r, int status, const char *code);
 void mamori_http_text(struct mamori_http_request *r, int status, const char *type,
                       const char *text);
+
+/* Take the body over (the caller frees it); r->body stays readable until
+ * the handler returns. */
+char *mamori_http_take_body(struct mamori_http_request *r);
+/* The JWS verifier of the client certificate's key, kept with the TLS
+ * connection so a keep-alive host's reports reuse it.  NULL without a
+ * usable (Ed25519) client certificate. */
+struct mamori_jws_verifier *mamori_http_peer_verifier(struct mamori_http_request *r);
+/* Hand a verified report to the group-commit writer; the answer is sent on
+ * this request's worker after the commit.  The handler must not reply. */
+void mamori_http_defer_ingest(struct mamori_http_request *r, struct mamori_ingest_job *job);
 
 /* Find the route for method+path; NULL when none (404) -- *method_ok tells 405. */
 const struct mamori_route *mamori_route_find(enum evhttp_cmd_type method, const char *path,

@@ -1,12 +1,16 @@
 /* ingest.c -- POST /v1/reports: verify a host's signed report and store it.
  *
  * The TLS layer already checked that a presented client certificate chains
- * to our CA; here the certificate's key must be the key the host enrolled
- * (revoked or replaced keys are unknown), the JWS kid must name that key,
- * and the signature must verify with it.  Only then is the payload parsed. */
+ * to our CA.  On the worker: the JWS kid must name the certificate's key and
+ * the signature must verify with it (one verifier per connection, see
+ * mamori_http_peer_verifier); only then is the payload parsed.  The verified
+ * report then goes to the group-commit writer (ingest_queue.c), where
+ * storage checks, in the same transaction that stores it, that the key is
+ * the active key of the host the report names (revoked or replaced keys are
+ * unknown) and that seq moves forward.  The answer is sent once the group
+ * is committed: an acknowledged report is on disk. */
 #include "ingest.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,15 +21,18 @@
 #include <openssl/sha.h>
 
 #include "http.h"
-#include "jws.h"
-#include "report_doc.h"
+#include "ingest_queue.h"
 
 void mamori_sha256_hex(const void *data, size_t len, char *out)
 {
+    static const char hex[] = "0123456789abcdef";
     unsigned char md[SHA256_DIGEST_LENGTH];
     SHA256(data, len, md);
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[2 * SHA256_DIGEST_LENGTH] = '\0';
 }
 
 static int reject(enum mamori_ingest_outcome o, int status, const char *detail, cJSON **resp)
@@ -44,36 +51,102 @@ static int outside_window(const struct mamori_server_config *c, time_t t)
     return t < now - c->time_window_past_seconds || t > now + c->time_window_future_seconds;
 }
 
-static int store_verified(struct mamori_server *s, const struct mamori_report *rep, const char *jws,
-                          size_t len, int relay, cJSON **resp)
+void mamori_ingest_job_free(struct mamori_ingest_job *job)
 {
-    char hash[65];
-    int64_t seq = 0;
-    struct mamori_ingest in = {.report = rep,
-                               .jws = jws,
-                               .jws_len = len,
-                               .hash_hex = hash,
-                               .received = time(NULL),
-                               .relay = relay};
-    mamori_sha256_hex(jws, len, hash);
-    switch (s->store->ops->ingest(s->store, &in, &seq)) {
+    if (job == NULL)
+        return;
+    if (job->report.doc != NULL)
+        mamori_report_free(&job->report);
+    free(job->jws);
+    free(job);
+}
+
+/* Signature, then shape, then time: all on the caller's thread. */
+static int verify_and_parse(struct mamori_server *s, struct mamori_jws_verifier *v,
+                            struct mamori_ingest_job *job, size_t len, cJSON **resp)
+{
+    char why[256], *payload = NULL;
+    size_t payload_len = 0;
+    int rc, status = 0;
+
+    rc = mamori_jws_verifier_check(v, job->jws, len, 1, &payload, &payload_len, why, sizeof(why));
+    if (rc == MAMORI_JWS_KID_MISMATCH)
+        return reject(MAMORI_OUT_KID_MISMATCH, 403, "kid is not the enrolled key", resp);
+    if (rc != 0)
+        return reject(MAMORI_OUT_BAD_SIGNATURE, 403, why, resp);
+    if (mamori_report_parse(payload, payload_len, &job->report, why, sizeof(why)) != 0)
+        status = reject(MAMORI_OUT_MALFORMED, 400, why, resp);
+    else if (outside_window(&s->cfg, job->report.time))
+        status = reject(MAMORI_OUT_TIME_WINDOW, 422, "time outside the accepted window", resp);
+    free(payload);
+    return status;
+}
+
+int mamori_ingest_prepare(struct mamori_server *s, struct mamori_jws_verifier *v, char *jws,
+                          size_t len, int relay, struct mamori_ingest_job **out, cJSON **resp)
+{
+    struct mamori_ingest_job *job;
+    int status;
+
+    *out = NULL;
+    if (len > (size_t)s->cfg.max_body_bytes) {
+        free(jws);
+        return reject(MAMORI_OUT_TOO_LARGE, 413, NULL, resp);
+    }
+    if (v == NULL) {
+        free(jws);
+        return reject(MAMORI_OUT_UNKNOWN_NODE, 401, NULL, resp);
+    }
+    job = calloc(1, sizeof(*job));
+    if (job == NULL) {
+        free(jws);
+        return reject(MAMORI_OUT_STORAGE_ERROR, 503, "memory", resp);
+    }
+    job->jws = jws;
+    status = verify_and_parse(s, v, job, len, resp);
+    if (status != 0) {
+        mamori_ingest_job_free(job);
+        return status;
+    }
+    snprintf(job->key_thumbprint, sizeof(job->key_thumbprint), "%s", mamori_jws_verifier_kid(v));
+    mamori_sha256_hex(jws, len, job->hash);
+    job->in = (struct mamori_ingest){.report = &job->report,
+                                     .jws = jws,
+                                     .jws_len = len,
+                                     .hash_hex = job->hash,
+                                     .key_thumbprint = job->key_thumbprint,
+                                     .received = time(NULL),
+                                     .relay = relay};
+    *out = job;
+    return 0;
+}
+
+static cJSON *answer(const char *status, const struct mamori_ingest_job *job)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "status", status);
+    cJSON_AddNumberToObject(doc, "seq", (double)job->report.seq);
+    return doc;
+}
+
+int mamori_ingest_answer(const struct mamori_ingest_job *job, cJSON **resp)
+{
+    switch (job->in.result) {
     case MAMORI_INGEST_ACCEPTED:
         mamori_metrics_ingest(MAMORI_OUT_ACCEPTED);
-        *resp = cJSON_CreateObject();
-        cJSON_AddStringToObject(*resp, "status", "accepted");
-        cJSON_AddNumberToObject(*resp, "seq", (double)seq);
-        cJSON_AddStringToObject(*resp, "policy_version", rep->policy_version);
+        *resp = answer("accepted", job);
+        cJSON_AddStringToObject(*resp, "policy_version", job->report.policy_version);
         return 200;
     case MAMORI_INGEST_DUPLICATE:
         mamori_metrics_ingest(MAMORI_OUT_DUPLICATE);
-        *resp = cJSON_CreateObject();
-        cJSON_AddStringToObject(*resp, "status", "duplicate");
-        cJSON_AddNumberToObject(*resp, "seq", (double)seq);
+        *resp = answer("duplicate", job);
         return 200;
     case MAMORI_INGEST_REPLAY:
         return reject(MAMORI_OUT_REPLAY, 409, NULL, resp);
     case MAMORI_INGEST_UNKNOWN_HOST:
         return reject(MAMORI_OUT_UNKNOWN_NODE, 401, NULL, resp);
+    case MAMORI_INGEST_HOST_MISMATCH:
+        return reject(MAMORI_OUT_HOST_MISMATCH, 403, "host.id is not the enrolled host", resp);
     default:
         return reject(MAMORI_OUT_STORAGE_ERROR, 503, NULL, resp);
     }
@@ -82,42 +155,26 @@ static int store_verified(struct mamori_server *s, const struct mamori_report *r
 int mamori_ingest_jws(struct mamori_server *s, EVP_PKEY *pub, const char *jws, size_t len,
                       int relay, cJSON **resp)
 {
-    struct mamori_host_record host;
-    struct mamori_report rep;
-    char thumb[MAMORI_JWK_THUMBPRINT_LEN + 1], kid[MAMORI_JWK_THUMBPRINT_LEN + 8], why[256];
-    char *payload = NULL;
-    size_t payload_len = 0;
-    int found, status;
+    struct mamori_jws_verifier *v = pub ? mamori_jws_verifier_new(pub) : NULL;
+    struct mamori_ingest_job *job = NULL;
+    struct mamori_ingest *in;
+    char *copy = malloc(len + 1);
+    int status;
 
-    if (len > (size_t)s->cfg.max_body_bytes)
-        return reject(MAMORI_OUT_TOO_LARGE, 413, NULL, resp);
-    if (pub == NULL || mamori_jwk_thumbprint(pub, thumb, sizeof(thumb)) != 0)
-        return reject(MAMORI_OUT_UNKNOWN_NODE, 401, NULL, resp);
-    found = s->store->ops->host_by_key(s->store, thumb, &host);
-    if (found != 0)
-        return found < 0 ? reject(MAMORI_OUT_STORAGE_ERROR, 503, NULL, resp)
-                         : reject(MAMORI_OUT_UNKNOWN_NODE, 401, NULL, resp);
-    if (mamori_jws_peek_kid(jws, len, kid, sizeof(kid)) != 0 || strcmp(kid, thumb) != 0) {
-        mamori_host_record_clear(&host);
-        return reject(MAMORI_OUT_KID_MISMATCH, 403, "kid is not the enrolled key", resp);
+    if (copy == NULL) {
+        mamori_jws_verifier_free(v);
+        return reject(MAMORI_OUT_STORAGE_ERROR, 503, "memory", resp);
     }
-    if (mamori_jws_verify(jws, len, pub, &payload, &payload_len, why, sizeof(why)) != 0) {
-        mamori_host_record_clear(&host);
-        return reject(MAMORI_OUT_BAD_SIGNATURE, 403, why, resp);
-    }
-    if (mamori_report_parse(payload, payload_len, &rep, why, sizeof(why)) != 0) {
-        status = reject(MAMORI_OUT_MALFORMED, 400, why, resp);
-    } else if (strcmp(rep.host_id, host.id) != 0) {
-        status = reject(MAMORI_OUT_HOST_MISMATCH, 403, "host.id is not the enrolled host", resp);
-    } else if (outside_window(&s->cfg, rep.time)) {
-        status = reject(MAMORI_OUT_TIME_WINDOW, 422, "time outside the accepted window", resp);
-    } else {
-        status = store_verified(s, &rep, jws, len, relay, resp);
-    }
-    if (rep.doc != NULL)
-        mamori_report_free(&rep);
-    free(payload);
-    mamori_host_record_clear(&host);
+    memcpy(copy, jws, len);
+    copy[len] = '\0';
+    status = mamori_ingest_prepare(s, v, copy, len, relay, &job, resp);
+    mamori_jws_verifier_free(v);
+    if (status != 0)
+        return status;
+    in = &job->in;
+    s->store->ops->ingest(s->store, &in, 1);
+    status = mamori_ingest_answer(job, resp);
+    mamori_ingest_job_free(job);
     return status;
 }
 
@@ -125,6 +182,7 @@ static void handle_reports(struct mamori_http_request *r)
 {
     const char *ctype =
         evhttp_find_header(evhttp_request_get_input_headers(r->req), "Content-Type");
+    struct mamori_ingest_job *job = NULL;
     cJSON *resp = NULL;
     int status;
 
@@ -135,8 +193,13 @@ static void handle_reports(struct mamori_http_request *r)
     else if (ctype == NULL || strncasecmp(ctype, "application/jose", 16) != 0)
         status = reject(MAMORI_OUT_BAD_CONTENT_TYPE, 415, "Content-Type: application/jose", &resp);
     else
-        status = mamori_ingest_jws(r->srv, X509_get0_pubkey(r->peer), r->body, r->body_len,
-                                   r->srv->cfg.upstream_url[0] != '\0', &resp);
+        status =
+            mamori_ingest_prepare(r->srv, mamori_http_peer_verifier(r), mamori_http_take_body(r),
+                                  r->body_len, r->srv->cfg.upstream_url[0] != '\0', &job, &resp);
+    if (job != NULL) {
+        mamori_http_defer_ingest(r, job); /* answered once committed */
+        return;
+    }
     mamori_http_json(r, status, resp);
 }
 

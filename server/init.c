@@ -61,7 +61,7 @@ static int make_db(const struct mamori_server_config *c, char *err, size_t errle
 {
     struct mamori_store *st = strcmp(c->db, "postgresql") == 0
                                   ? mamori_store_pg_open(c->db_dsn, err, errlen)
-                                  : mamori_store_sqlite_open(c->db_path, 1, 1, err, errlen);
+                                  : mamori_store_sqlite_open(c->db_path, err, errlen);
     if (st == NULL)
         return -1;
     st->ops->close(st);

@@ -6,7 +6,13 @@
  * (evhttp_set_bevcb); the handshake asks for a client certificate but does
  * not require one, because enrolment comes before a host has one.  A
  * certificate that is presented must chain to our CA, or the handshake fails.
- * Ingest then insists on one (ingest.c). */
+ * Ingest then insists on one (ingest.c).
+ *
+ * Reports are verified on the worker that read them and stored by the
+ * group-commit writer (ingest_queue.c); the writer hands each stored job back
+ * to its worker (a locked list plus an event made active from the writer's
+ * thread), which sends the answer.  libevent keeps a request whose client
+ * went away until it is answered, so a late answer is always safe. */
 #include "server.h"
 
 #include <arpa/inet.h>
@@ -33,6 +39,9 @@
 #include <openssl/err.h>
 
 #include "http.h"
+#include "ingest.h"
+#include "ingest_queue.h"
+#include "jws.h"
 #include "relay.h"
 
 struct mamori_worker {
@@ -41,6 +50,10 @@ struct mamori_worker {
     struct evhttp *http;
     struct evhttp *ui_http; /* on the dashboard's own listener, when configured */
     pthread_t thread;
+    /* Jobs the writer has stored, waiting for their answer to be sent. */
+    pthread_mutex_t done_lock;
+    struct mamori_ingest_job *done_head, *done_tail;
+    struct event *done_ev;
 };
 
 int mamori_read_secret(const char *path, char *buf, size_t buflen, size_t *len)
@@ -89,8 +102,7 @@ static int open_store(struct mamori_server *s, char *err, size_t errlen)
     if (strcmp(s->cfg.db, "postgresql") == 0)
         s->store = mamori_store_pg_open(s->cfg.db_dsn, err, errlen);
     else
-        s->store = mamori_store_sqlite_open(s->cfg.db_path, s->cfg.batch_reports, s->cfg.batch_ms,
-                                            err, errlen);
+        s->store = mamori_store_sqlite_open(s->cfg.db_path, err, errlen);
     return s->store ? 0 : -1;
 }
 
@@ -179,14 +191,121 @@ static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
                                           BEV_OPT_CLOSE_ON_FREE | BEV_OPT_THREADSAFE);
 }
 
-static X509 *peer_certificate(struct evhttp_request *req)
+static SSL *request_ssl(struct evhttp_request *req)
 {
     struct evhttp_connection *conn = evhttp_request_get_connection(req);
     struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
-    SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+    return bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+}
+
+static X509 *peer_certificate(struct evhttp_request *req)
+{
+    SSL *ssl = request_ssl(req);
     if (ssl == NULL || SSL_get_verify_result(ssl) != X509_V_OK)
         return NULL;
     return SSL_get0_peer_certificate(ssl);
+}
+
+/* ---- one JWS verifier per TLS connection ---- */
+
+static int verifier_index = -1;
+static pthread_once_t verifier_once = PTHREAD_ONCE_INIT;
+
+static void free_verifier(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+                          void *argp)
+{
+    (void)parent;
+    (void)ad;
+    (void)idx;
+    (void)argl;
+    (void)argp;
+    mamori_jws_verifier_free(ptr);
+}
+
+static void verifier_index_init(void)
+{
+    verifier_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, free_verifier);
+}
+
+struct mamori_jws_verifier *mamori_http_peer_verifier(struct mamori_http_request *r)
+{
+    SSL *ssl = request_ssl(r->req);
+    EVP_PKEY *pub = r->peer ? X509_get0_pubkey(r->peer) : NULL;
+    struct mamori_jws_verifier *v;
+
+    pthread_once(&verifier_once, verifier_index_init);
+    if (ssl == NULL || pub == NULL || verifier_index < 0)
+        return NULL;
+    v = SSL_get_ex_data(ssl, verifier_index);
+    if (v != NULL && mamori_jws_verifier_key(v) == pub)
+        return v;
+    mamori_jws_verifier_free(v);
+    v = mamori_jws_verifier_new(pub);
+    SSL_set_ex_data(ssl, verifier_index, v);
+    return v;
+}
+
+char *mamori_http_take_body(struct mamori_http_request *r)
+{
+    char *body = r->body_owned;
+    r->body_owned = NULL;
+    return body;
+}
+
+/* ---- answers for reports the writer has stored ---- */
+
+/* Writer thread: queue the job for its worker and wake that worker. */
+static void job_stored(struct mamori_ingest_job *job)
+{
+    struct mamori_worker *w = job->owner;
+    pthread_mutex_lock(&w->done_lock);
+    if (w->done_tail != NULL)
+        w->done_tail->next = job;
+    else
+        w->done_head = job;
+    w->done_tail = job;
+    pthread_mutex_unlock(&w->done_lock);
+    event_active(w->done_ev, EV_READ, 0);
+}
+
+/* Worker thread: answer every stored job. */
+static void answer_stored(evutil_socket_t fd, short what, void *arg)
+{
+    struct mamori_worker *w = arg;
+    struct mamori_ingest_job *job, *next;
+    (void)fd;
+    (void)what;
+    pthread_mutex_lock(&w->done_lock);
+    job = w->done_head;
+    w->done_head = w->done_tail = NULL;
+    pthread_mutex_unlock(&w->done_lock);
+    for (; job != NULL; job = next) {
+        struct mamori_http_request r = {.req = job->req, .srv = w->srv, .worker = w};
+        cJSON *resp = NULL;
+        int status = mamori_ingest_answer(job, &resp);
+        next = job->next;
+        mamori_http_json(&r, status, resp);
+        mamori_ingest_job_free(job);
+    }
+}
+
+void mamori_http_defer_ingest(struct mamori_http_request *r, struct mamori_ingest_job *job)
+{
+    struct mamori_server *s = r->srv;
+    if (r->worker == NULL || s->ingest_queue == NULL) { /* not serving: store it now */
+        struct mamori_ingest *in = &job->in;
+        cJSON *resp = NULL;
+        int status;
+        s->store->ops->ingest(s->store, &in, 1);
+        status = mamori_ingest_answer(job, &resp);
+        mamori_ingest_job_free(job);
+        mamori_http_json(r, status, resp);
+        return;
+    }
+    job->owner = r->worker;
+    job->req = r->req;
+    job->done = job_stored;
+    mamori_ingest_queue_push(s->ingest_queue, job);
 }
 
 static int admin_ok(struct mamori_http_request *r)
@@ -216,9 +335,10 @@ static int route_allowed_here(const struct mamori_server *s, const char *path, i
     return is_dashboard_path(path) == on_ui;
 }
 
-static void dispatch_on(struct evhttp_request *req, struct mamori_server *srv, int on_ui)
+static void dispatch_on(struct evhttp_request *req, struct mamori_worker *w, int on_ui)
 {
-    struct mamori_http_request r = {.req = req, .srv = srv};
+    struct mamori_server *srv = w->srv;
+    struct mamori_http_request r = {.req = req, .srv = srv, .worker = w};
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     const struct mamori_route *route;
@@ -253,7 +373,9 @@ static void dispatch_on(struct evhttp_request *req, struct mamori_server *srv, i
     body[len] = '\0';
     r.body = body;
     r.body_len = len;
+    r.body_owned = body;
     route->handle(&r);
+    body = r.body_owned; /* NULL when the handler took it */
 out:
     free(body);
     free(path);
@@ -272,19 +394,21 @@ static void dispatch_ui(struct evhttp_request *req, void *arg)
 static void *worker_main(void *arg)
 {
     struct mamori_worker *w = arg;
+    pthread_setname_np(pthread_self(), "mamori-worker");
     event_base_dispatch(w->base);
     return NULL;
 }
 
 /* One evhttp on one listening socket, TLS and limits as every listener has. */
-static struct evhttp *listener_http(struct mamori_server *s, struct event_base *base, int fd,
+static struct evhttp *listener_http(struct mamori_worker *w, int fd,
                                     void (*cb)(struct evhttp_request *, void *))
 {
-    struct evhttp *http = evhttp_new(base);
+    struct mamori_server *s = w->srv;
+    struct evhttp *http = evhttp_new(w->base);
     if (http == NULL)
         return NULL;
     evhttp_set_bevcb(http, tls_bevcb, s);
-    evhttp_set_gencb(http, cb, s);
+    evhttp_set_gencb(http, cb, w);
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
     /* Bodies a little past the limit still reach ingest, which counts and
      * answers 413 itself; far larger ones are cut off by evhttp. */
@@ -301,11 +425,13 @@ static struct evhttp *listener_http(struct mamori_server *s, struct event_base *
 static int worker_start(struct mamori_server *s, struct mamori_worker *w)
 {
     w->srv = s;
+    pthread_mutex_init(&w->done_lock, NULL);
     w->base = event_base_new();
-    w->http = w->base ? listener_http(s, w->base, s->listen_fd, dispatch) : NULL;
+    w->done_ev = w->base ? event_new(w->base, -1, 0, answer_stored, w) : NULL;
+    w->http = w->done_ev ? listener_http(w, s->listen_fd, dispatch) : NULL;
     if (w->http == NULL)
         return -1;
-    if (s->ui_fd >= 0 && (w->ui_http = listener_http(s, w->base, s->ui_fd, dispatch_ui)) == NULL)
+    if (s->ui_fd >= 0 && (w->ui_http = listener_http(w, s->ui_fd, dispatch_ui)) == NULL)
         return -1;
     return pthread_create(&w->thread, NULL, worker_main, w);
 }
@@ -328,16 +454,33 @@ static void prune_reports(evutil_socket_t fd, short what, void *arg)
         fprintf(stderr, "mamori-server: pruning old reports failed\n");
 }
 
-static void stop_workers(struct mamori_server *s)
+static void worker_free(struct mamori_worker *w)
+{
+    if (w->done_ev != NULL)
+        event_free(w->done_ev);
+    if (w->http != NULL)
+        evhttp_free(w->http);
+    if (w->ui_http != NULL)
+        evhttp_free(w->ui_http);
+    if (w->base != NULL)
+        event_base_free(w->base);
+    pthread_mutex_destroy(&w->done_lock);
+}
+
+/* Workers end first (no new reports), then the writer stores what is queued,
+ * then the last answers go out before the connections are freed. */
+static void stop_workers(struct mamori_server *s, int started)
 {
     for (int i = 0; i < s->nworkers; i++)
         event_base_loopexit(s->workers[i].base, NULL);
-    for (int i = 0; i < s->nworkers; i++) {
+    for (int i = 0; i < s->nworkers; i++)
         pthread_join(s->workers[i].thread, NULL);
-        evhttp_free(s->workers[i].http);
-        if (s->workers[i].ui_http)
-            evhttp_free(s->workers[i].ui_http);
-        event_base_free(s->workers[i].base);
+    mamori_ingest_queue_stop(s->ingest_queue);
+    s->ingest_queue = NULL;
+    for (int i = 0; i < started; i++) {
+        if (s->workers[i].done_ev != NULL)
+            answer_stored(-1, 0, &s->workers[i]);
+        worker_free(&s->workers[i]);
     }
     free(s->workers);
     s->workers = NULL;
@@ -347,20 +490,22 @@ static void stop_workers(struct mamori_server *s)
 int mamori_server_run(struct mamori_server *s, int handle_signals)
 {
     struct event *sigterm = NULL, *sigint = NULL;
-    int rc = 0;
+    int rc = 0, started = 0;
 
     evthread_use_pthreads();
     signal(SIGPIPE, SIG_IGN);
     pthread_mutex_lock(&s->stop_lock);
     s->main_base = event_base_new();
+    s->ingest_queue = mamori_ingest_queue_start(s->store, s->cfg.batch_reports);
     s->workers = calloc((size_t)s->cfg.threads, sizeof(*s->workers));
-    for (int i = 0; s->workers && i < s->cfg.threads && rc == 0; i++) {
+    for (int i = 0; s->workers && s->ingest_queue && i < s->cfg.threads && rc == 0; i++) {
+        started++;
         rc = worker_start(s, &s->workers[i]);
         if (rc == 0)
             s->nworkers++;
     }
     pthread_mutex_unlock(&s->stop_lock);
-    if (s->main_base == NULL || s->workers == NULL || rc != 0)
+    if (s->main_base == NULL || s->workers == NULL || s->ingest_queue == NULL || rc != 0)
         rc = -1;
     if (rc == 0 && handle_signals) {
         sigterm = evsignal_new(s->main_base, SIGTERM, on_signal, s->main_base);
@@ -382,7 +527,7 @@ int mamori_server_run(struct mamori_server *s, int handle_signals)
     }
     mamori_relay_stop(s);
     pthread_mutex_lock(&s->stop_lock);
-    stop_workers(s);
+    stop_workers(s, started);
     if (sigterm)
         event_free(sigterm);
     if (sigint)

@@ -17,6 +17,7 @@
 #include "store.h"
 
 struct mamori_worker;
+struct mamori_ingest_queue;
 
 struct mamori_server {
     struct mamori_server_config cfg;
@@ -34,6 +35,7 @@ struct mamori_server {
     struct event_base *main_base;
     struct mamori_worker *workers;
     int nworkers;
+    struct mamori_ingest_queue *ingest_queue; /* group-commit writer while serving */
     pthread_mutex_t stop_lock;
     int stopping;
 };

@@ -38,17 +38,21 @@ enum mamori_ingest_result {
     MAMORI_INGEST_DUPLICATE,
     MAMORI_INGEST_REPLAY,
     MAMORI_INGEST_UNKNOWN_HOST,
+    MAMORI_INGEST_HOST_MISMATCH, /* the key belongs to another host id */
     MAMORI_INGEST_ERROR,
 };
 
-/* What ingest hands to storage: the verified, parsed report and its raw bytes. */
+/* What ingest hands to storage: the verified, parsed report and its raw
+ * bytes; storage answers in result. */
 struct mamori_ingest {
     const struct mamori_report *report;
     const char *jws;
     size_t jws_len;
-    const char *hash_hex; /* SHA-256 of the JWS bytes */
+    const char *hash_hex;       /* SHA-256 of the JWS bytes */
+    const char *key_thumbprint; /* the key that signed it: must be the host's active key */
     time_t received;
     int relay; /* also queue for the upstream */
+    enum mamori_ingest_result result;
 };
 
 struct mamori_event_filter {
@@ -67,8 +71,11 @@ struct mamori_store_ops {
                        struct mamori_host_record *out);
     /* 0 found, 1 not found, -1 error; name is a hostname or a host id. */
     int (*host_by_name)(struct mamori_store *s, const char *name, struct mamori_host_record *out);
-    enum mamori_ingest_result (*ingest)(struct mamori_store *s, const struct mamori_ingest *in,
-                                        int64_t *seq);
+    /* Store n reports in one transaction (group commit): each is accepted,
+     * a duplicate, a replay or refused on its own (a savepoint each), and
+     * the results are set only after the COMMIT returned, so an "accepted"
+     * report is durable.  If the commit fails every result is ERROR. */
+    void (*ingest)(struct mamori_store *s, struct mamori_ingest *const *in, int n);
     /* Every host with its check states: [{host fields..., checks:[{id,verdict,since}]}] */
     cJSON *(*hosts)(struct mamori_store *s);
     cJSON *(*events)(struct mamori_store *s, const struct mamori_event_filter *f);
@@ -91,8 +98,7 @@ struct mamori_store {
 };
 
 /* Open (creating the schema when missing).  NULL with err set on failure. */
-struct mamori_store *mamori_store_sqlite_open(const char *path, int batch_reports, int batch_ms,
-                                              char *err, size_t errlen);
+struct mamori_store *mamori_store_sqlite_open(const char *path, char *err, size_t errlen);
 struct mamori_store *mamori_store_pg_open(const char *dsn, char *err, size_t errlen);
 
 void mamori_host_record_clear(struct mamori_host_record *h);

@@ -168,6 +168,7 @@ static int sql_host_by_name(struct mamori_store *s, const char *name,
 struct seq_state {
     int found;
     int64_t last_seq;
+    char host_id[MAMORI_HOST_ID_LEN + 1];
     char hash[80];
 };
 
@@ -175,8 +176,10 @@ static int seq_row(void *arg, int ncol, const char *const *c)
 {
     struct seq_state *st = arg;
     st->found = 1;
-    if (ncol >= 1 && c[0])
-        st->last_seq = strtoll(c[0], NULL, 10);
+    if (ncol >= 2 && c[0])
+        copy(st->host_id, sizeof(st->host_id), c[0]);
+    if (ncol >= 2 && c[1])
+        st->last_seq = strtoll(c[1], NULL, 10);
     return 0;
 }
 
@@ -320,21 +323,27 @@ static int store_report(struct mamori_store *s, const struct mamori_ingest *in)
     return 0;
 }
 
+/* The signing key must be the active key of the host the report names:
+ * checked here, inside the transaction, so a re-enrolment or revocation
+ * that commits first is seen. */
 static enum mamori_ingest_result ingest_locked(struct mamori_store *s,
                                                const struct mamori_ingest *in)
 {
     struct mamori_sqldb *db = DB(s);
     struct seq_state st = {0};
-    const struct mamori_sqlv p[] = {SQLV_S(in->report->host_id)};
+    const struct mamori_sqlv p[] = {SQLV_S(in->key_thumbprint)};
     char sql[160];
     int rc;
 
-    snprintf(sql, sizeof(sql), "SELECT last_seq FROM hosts WHERE id = $1 AND revoked = 0%s",
+    snprintf(sql, sizeof(sql),
+             "SELECT id, last_seq FROM hosts WHERE key_thumbprint = $1 AND revoked = 0%s",
              db->lock_row);
     if (exec(s, sql, p, 1, seq_row, &st) < 0)
         return MAMORI_INGEST_ERROR;
     if (!st.found)
         return MAMORI_INGEST_UNKNOWN_HOST;
+    if (strcmp(st.host_id, in->report->host_id) != 0)
+        return MAMORI_INGEST_HOST_MISMATCH;
     if (in->report->seq <= st.last_seq)
         return old_seq(s, in);
     rc = store_report(s, in);
@@ -343,23 +352,62 @@ static enum mamori_ingest_result ingest_locked(struct mamori_store *s,
     return rc == 0 ? MAMORI_INGEST_ACCEPTED : MAMORI_INGEST_ERROR;
 }
 
-static enum mamori_ingest_result sql_ingest(struct mamori_store *s, const struct mamori_ingest *in,
-                                            int64_t *seq)
+/* One report inside the group's transaction, under its own savepoint so a
+ * refusal or failure undoes only its own writes. */
+static enum mamori_ingest_result ingest_one(struct mamori_store *s, const struct mamori_ingest *in)
+{
+    enum mamori_ingest_result r;
+    if (exec(s, "SAVEPOINT report", NULL, 0, NULL, NULL) < 0)
+        return MAMORI_INGEST_ERROR;
+    r = in->key_thumbprint != NULL ? ingest_locked(s, in) : MAMORI_INGEST_UNKNOWN_HOST;
+    if (r != MAMORI_INGEST_ACCEPTED &&
+        exec(s, "ROLLBACK TO SAVEPOINT report", NULL, 0, NULL, NULL) < 0)
+        r = MAMORI_INGEST_ERROR;
+    if (exec(s, "RELEASE SAVEPOINT report", NULL, 0, NULL, NULL) < 0)
+        r = MAMORI_INGEST_ERROR;
+    return r;
+}
+
+/* Host rows are locked in key order, so two servers sharing a PostgreSQL
+ * database cannot deadlock on each other's groups; reports of one key keep
+ * their arrival order. */
+struct arrival {
+    struct mamori_ingest *in;
+    int index;
+};
+
+static int by_key_then_arrival(const void *a, const void *b)
+{
+    const struct arrival *x = a, *y = b;
+    int c = strcmp(x->in->key_thumbprint ? x->in->key_thumbprint : "",
+                   y->in->key_thumbprint ? y->in->key_thumbprint : "");
+    return c != 0 ? c : x->index - y->index;
+}
+
+static void sql_ingest(struct mamori_store *s, struct mamori_ingest *const *in, int n)
 {
     struct mamori_sqldb *db = DB(s);
-    enum mamori_ingest_result r;
+    struct arrival *order = n > 0 ? calloc((size_t)n, sizeof(*order)) : NULL;
+    int ok;
 
-    *seq = in->report->seq;
-    if (db->db->begin(db) != 0)
-        return MAMORI_INGEST_ERROR;
-    r = ingest_locked(s, in);
-    if (r == MAMORI_INGEST_ACCEPTED) {
-        if (db->db->commit(db) != 0)
-            return MAMORI_INGEST_ERROR;
-    } else {
-        db->db->rollback(db);
+    for (int i = 0; i < n; i++) {
+        in[i]->result = MAMORI_INGEST_ERROR;
+        if (order != NULL)
+            order[i] = (struct arrival){in[i], i};
     }
-    return r;
+    if (order == NULL)
+        return;
+    qsort(order, (size_t)n, sizeof(*order), by_key_then_arrival);
+    if (db->db->begin(db) != 0) {
+        free(order);
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        order[i].in->result = ingest_one(s, order[i].in);
+    ok = db->db->commit(db) == 0;
+    for (int i = 0; !ok && i < n; i++)
+        order[i].in->result = MAMORI_INGEST_ERROR; /* nothing of the group is stored */
+    free(order);
 }
 
 /* ---- queries ---- */

@@ -1,18 +1,16 @@
 /* store_sqlite.c -- the default storage backend: one SQLite file in WAL mode.
  *
- * One connection, serialized by a mutex: SQLite has a single writer anyway.
- * Writes are batched: the backend keeps one real transaction open and gives
- * each logical transaction a SAVEPOINT inside it, committing for real after
- * batch_reports logical commits or batch_ms milliseconds (a flusher thread
- * covers quiet periods).  A failed ingest rolls back only its savepoint.
- * batch_reports = 1 commits every report on its own. */
+ * One connection, serialized by a mutex held from BEGIN to COMMIT: SQLite has
+ * a single writer anyway.  synchronous=FULL: a COMMIT has reached the disk
+ * (the WAL is fsync'd) when it returns, because the collector acknowledges a
+ * report only after its commit.  The cost of that fsync is shared by group
+ * commit (ingest_queue.c stores many reports per transaction). */
 #include "sqldb.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sqlite3.h>
 
@@ -30,14 +28,6 @@ struct sqlite_db {
     struct stmt_slot cache[STMT_CACHE];
     char *cache_text[STMT_CACHE];
     pthread_mutex_t lock; /* recursive: exec runs inside begin..commit */
-    pthread_t flusher;
-    pthread_cond_t wake;
-    int stop;
-    int in_batch; /* a real transaction is open */
-    int batched;  /* logical commits inside it */
-    int batch_reports;
-    int batch_ms;
-    struct timespec batch_started;
 };
 
 #define SQ(db) ((struct sqlite_db *)(db))
@@ -147,37 +137,11 @@ static int plain(struct sqlite_db *s, const char *sql)
     return 0;
 }
 
-static long elapsed_ms(const struct timespec *since)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
-}
-
-/* Caller holds the lock. */
-static int flush_batch(struct sqlite_db *s)
-{
-    if (!s->in_batch)
-        return 0;
-    s->in_batch = 0;
-    s->batched = 0;
-    return plain(s, "COMMIT");
-}
-
 static int sq_begin(struct mamori_sqldb *db)
 {
     struct sqlite_db *s = SQ(db);
     pthread_mutex_lock(&s->lock); /* held until commit/rollback */
-    if (!s->in_batch) {
-        if (plain(s, "BEGIN IMMEDIATE") != 0) {
-            pthread_mutex_unlock(&s->lock);
-            return -1;
-        }
-        s->in_batch = 1;
-        clock_gettime(CLOCK_MONOTONIC, &s->batch_started);
-        pthread_cond_signal(&s->wake);
-    }
-    if (plain(s, "SAVEPOINT logical") != 0) {
+    if (plain(s, "BEGIN IMMEDIATE") != 0) {
         pthread_mutex_unlock(&s->lock);
         return -1;
     }
@@ -187,10 +151,9 @@ static int sq_begin(struct mamori_sqldb *db)
 static int sq_commit(struct mamori_sqldb *db)
 {
     struct sqlite_db *s = SQ(db);
-    int rc = plain(s, "RELEASE logical");
-    if (rc == 0 &&
-        (++s->batched >= s->batch_reports || elapsed_ms(&s->batch_started) >= s->batch_ms))
-        rc = flush_batch(s);
+    int rc = plain(s, "COMMIT");
+    if (rc != 0 && !sqlite3_get_autocommit(s->conn))
+        plain(s, "ROLLBACK"); /* a failed COMMIT leaves the transaction open */
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -198,48 +161,18 @@ static int sq_commit(struct mamori_sqldb *db)
 static void sq_rollback(struct mamori_sqldb *db)
 {
     struct sqlite_db *s = SQ(db);
-    plain(s, "ROLLBACK TO logical");
-    plain(s, "RELEASE logical");
+    plain(s, "ROLLBACK");
     pthread_mutex_unlock(&s->lock);
-}
-
-/* Commits a batch that stopped growing before it filled. */
-static void *flusher_main(void *arg)
-{
-    struct sqlite_db *s = arg;
-    pthread_mutex_lock(&s->lock);
-    while (!s->stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (long)s->batch_ms * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        if (!s->in_batch)
-            pthread_cond_wait(&s->wake, &s->lock);
-        else
-            pthread_cond_timedwait(&s->wake, &s->lock, &until);
-        if (s->in_batch && elapsed_ms(&s->batch_started) >= s->batch_ms)
-            flush_batch(s);
-    }
-    pthread_mutex_unlock(&s->lock);
-    return NULL;
 }
 
 static void sq_close(struct mamori_sqldb *db)
 {
     struct sqlite_db *s = SQ(db);
-    pthread_mutex_lock(&s->lock);
-    s->stop = 1;
-    flush_batch(s);
-    pthread_cond_signal(&s->wake);
-    pthread_mutex_unlock(&s->lock);
-    pthread_join(s->flusher, NULL);
     for (int i = 0; i < STMT_CACHE; i++) {
         sqlite3_finalize(s->cache[i].st);
         free(s->cache_text[i]);
     }
     sqlite3_close(s->conn);
-    pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -252,18 +185,16 @@ static const struct mamori_sqldb_ops sqlite_ops = {
     .close = sq_close,
 };
 
-static int init_lock(struct sqlite_db *s)
+static void init_lock(struct sqlite_db *s)
 {
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
     pthread_mutex_init(&s->lock, &attr);
     pthread_mutexattr_destroy(&attr);
-    return pthread_cond_init(&s->wake, NULL);
 }
 
-struct mamori_store *mamori_store_sqlite_open(const char *path, int batch_reports, int batch_ms,
-                                              char *err, size_t errlen)
+struct mamori_store *mamori_store_sqlite_open(const char *path, char *err, size_t errlen)
 {
     struct sqlite_db *s = calloc(1, sizeof(*s));
     if (s == NULL)
@@ -271,8 +202,6 @@ struct mamori_store *mamori_store_sqlite_open(const char *path, int batch_report
     s->base.store.ops = &mamori_sql_store_ops;
     s->base.db = &sqlite_ops;
     s->base.lock_row = "";
-    s->batch_reports = batch_reports > 0 ? batch_reports : 1;
-    s->batch_ms = batch_ms > 0 ? batch_ms : 1;
     if (sqlite3_open_v2(path, &s->conn,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         NULL) != SQLITE_OK) {
@@ -283,13 +212,11 @@ struct mamori_store *mamori_store_sqlite_open(const char *path, int batch_report
     }
     init_lock(s);
     sqlite3_busy_timeout(s->conn, 5000);
-    if (plain(s, "PRAGMA journal_mode=WAL") != 0 || plain(s, "PRAGMA synchronous=NORMAL") != 0 ||
+    if (plain(s, "PRAGMA journal_mode=WAL") != 0 || plain(s, "PRAGMA synchronous=FULL") != 0 ||
         plain(s, "PRAGMA foreign_keys=ON") != 0 ||
-        mamori_sql_create_schema(&s->base, "INTEGER PRIMARY KEY AUTOINCREMENT") != 0 ||
-        pthread_create(&s->flusher, NULL, flusher_main, s) != 0) {
+        mamori_sql_create_schema(&s->base, "INTEGER PRIMARY KEY AUTOINCREMENT") != 0) {
         snprintf(err, errlen, "%s: cannot set up the database: %s", path, sqlite3_errmsg(s->conn));
         sqlite3_close(s->conn);
-        pthread_cond_destroy(&s->wake);
         pthread_mutex_destroy(&s->lock);
         free(s);
         return NULL;

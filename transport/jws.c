@@ -202,7 +202,9 @@ static cJSON *parse_header(const struct jws_parts *parts, char *err, size_t errl
     return header;
 }
 
-static int check_header(const cJSON *header, EVP_PKEY *pub, char *err, size_t errlen)
+/* The kid gate: required or not, a kid present must be the key's. */
+static int check_header(const cJSON *header, const char *key_kid, int require_kid, char *err,
+                        size_t errlen)
 {
     const cJSON *alg = cJSON_GetObjectItemCaseSensitive(header, "alg");
     if (!cJSON_IsString(alg) || strcmp(alg->valuestring, "EdDSA") != 0) {
@@ -214,18 +216,104 @@ static int check_header(const cJSON *header, EVP_PKEY *pub, char *err, size_t er
         return -1;
     }
     const cJSON *kid = cJSON_GetObjectItemCaseSensitive(header, "kid");
-    if (!kid)
+    if (!kid && !require_kid)
         return 0;
-    char expect[MAMORI_JWK_THUMBPRINT_LEN + 1];
-    if (!cJSON_IsString(kid) || mamori_jwk_thumbprint(pub, expect, sizeof expect) < 0 ||
-        strcmp(kid->valuestring, expect) != 0) {
+    if (!cJSON_IsString(kid) || strcmp(kid->valuestring, key_kid) != 0) {
         set_err(err, errlen, "JWS kid does not match the verification key");
-        return -1;
+        return MAMORI_JWS_KID_MISMATCH;
     }
     return 0;
 }
 
-static int verify_signature(const struct jws_parts *parts, EVP_PKEY *pub, char *err, size_t errlen)
+/* One key's verification state.  The EVP context is initialised once: with
+ * OpenSSL 3 a fresh DigestVerifyInit per report fetches the algorithm from
+ * the provider again.  The last header segment that passed the gates is kept
+ * verbatim: a host signs every report with the same header bytes, so the
+ * same bytes need not be decoded and parsed again. */
+struct mamori_jws_verifier {
+    EVP_PKEY *pub;
+    EVP_MD_CTX *md;
+    char kid[MAMORI_JWK_THUMBPRINT_LEN + 1];
+    char *header; /* base64url text of the last accepted header, or NULL */
+    size_t header_len;
+    int header_had_kid;
+};
+
+struct mamori_jws_verifier *mamori_jws_verifier_new(EVP_PKEY *pub)
+{
+    if (!is_ed25519(pub))
+        return NULL;
+    struct mamori_jws_verifier *v = calloc(1, sizeof *v);
+    if (!v)
+        return NULL;
+    v->md = EVP_MD_CTX_new();
+    if (!v->md || EVP_PKEY_up_ref(pub) != 1) {
+        EVP_MD_CTX_free(v->md);
+        free(v);
+        return NULL;
+    }
+    v->pub = pub;
+    if (mamori_jwk_thumbprint(pub, v->kid, sizeof v->kid) < 0 ||
+        EVP_DigestVerifyInit(v->md, NULL, NULL, NULL, pub) != 1) {
+        mamori_jws_verifier_free(v);
+        return NULL;
+    }
+    return v;
+}
+
+void mamori_jws_verifier_free(struct mamori_jws_verifier *v)
+{
+    if (!v)
+        return;
+    EVP_MD_CTX_free(v->md);
+    EVP_PKEY_free(v->pub);
+    free(v->header);
+    free(v);
+}
+
+const char *mamori_jws_verifier_kid(const struct mamori_jws_verifier *v)
+{
+    return v->kid;
+}
+
+EVP_PKEY *mamori_jws_verifier_key(const struct mamori_jws_verifier *v)
+{
+    return v->pub;
+}
+
+static void remember_header(struct mamori_jws_verifier *v, const struct jws_parts *parts,
+                            int had_kid)
+{
+    char *copy = malloc(parts->seglen[0]);
+    if (!copy)
+        return; /* only a missed shortcut */
+    memcpy(copy, parts->seg[0], parts->seglen[0]);
+    free(v->header);
+    v->header = copy;
+    v->header_len = parts->seglen[0];
+    v->header_had_kid = had_kid;
+}
+
+/* Gates on the protected header, skipped for the bytes accepted last time. */
+static int header_gates(struct mamori_jws_verifier *v, const struct jws_parts *parts,
+                        int require_kid, char *err, size_t errlen)
+{
+    if (v->header && parts->seglen[0] == v->header_len &&
+        memcmp(parts->seg[0], v->header, v->header_len) == 0 && (v->header_had_kid || !require_kid))
+        return 0;
+    cJSON *header = parse_header(parts, err, errlen);
+    if (!header)
+        return -1;
+    int rc = check_header(header, v->kid, require_kid, err, errlen);
+    int had_kid = cJSON_GetObjectItemCaseSensitive(header, "kid") != NULL;
+    cJSON_Delete(header);
+    if (rc == 0)
+        remember_header(v, parts, had_kid);
+    return rc;
+}
+
+static int verify_signature(struct mamori_jws_verifier *v, const struct jws_parts *parts, char *err,
+                            size_t errlen)
 {
     uint8_t sig[ED25519_SIG_BYTES + 3];
     long siglen = mamori_b64url_decode(parts->seg[2], parts->seglen[2], sig, sizeof sig);
@@ -234,15 +322,35 @@ static int verify_signature(const struct jws_parts *parts, EVP_PKEY *pub, char *
         return -1;
     }
     size_t signing_len = parts->seglen[0] + 1 + parts->seglen[1];
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int ok = md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, pub) == 1 &&
-             EVP_DigestVerify(md, sig, ED25519_SIG_BYTES, (const unsigned char *)parts->seg[0],
-                              signing_len) == 1;
-    EVP_MD_CTX_free(md);
-    if (!ok) {
+    /* Ed25519 is one-shot: the initialised context verifies again and again. */
+    if (EVP_DigestVerify(v->md, sig, ED25519_SIG_BYTES, (const unsigned char *)parts->seg[0],
+                         signing_len) != 1) {
         set_err(err, errlen, "JWS signature does not verify");
         return -1;
     }
+    return 0;
+}
+
+int mamori_jws_verifier_check(struct mamori_jws_verifier *v, const char *compact, size_t len,
+                              int require_kid, char **payload, size_t *payload_len, char *err,
+                              size_t errlen)
+{
+    *payload = NULL;
+    *payload_len = 0;
+    struct jws_parts parts;
+    if (split_compact(compact, len, &parts, err, errlen) < 0)
+        return -1;
+    int rc = header_gates(v, &parts, require_kid, err, errlen);
+    if (rc < 0)
+        return rc;
+    if (verify_signature(v, &parts, err, errlen) < 0)
+        return -1;
+    uint8_t *body = decode_segment(parts.seg[1], parts.seglen[1], payload_len);
+    if (!body) {
+        set_err(err, errlen, "JWS payload is not valid base64url");
+        return -1;
+    }
+    *payload = (char *)body;
     return 0;
 }
 
@@ -255,23 +363,14 @@ int mamori_jws_verify(const char *compact, size_t len, EVP_PKEY *pub, char **pay
         set_err(err, errlen, "verification key is not Ed25519");
         return -1;
     }
-    struct jws_parts parts;
-    if (split_compact(compact, len, &parts, err, errlen) < 0)
-        return -1;
-    cJSON *header = parse_header(&parts, err, errlen);
-    if (!header)
-        return -1;
-    int rc = check_header(header, pub, err, errlen);
-    cJSON_Delete(header);
-    if (rc < 0 || verify_signature(&parts, pub, err, errlen) < 0)
-        return -1;
-    uint8_t *body = decode_segment(parts.seg[1], parts.seglen[1], payload_len);
-    if (!body) {
-        set_err(err, errlen, "JWS payload is not valid base64url");
+    struct mamori_jws_verifier *v = mamori_jws_verifier_new(pub);
+    if (!v) {
+        set_err(err, errlen, "verification key cannot be used");
         return -1;
     }
-    *payload = (char *)body;
-    return 0;
+    int rc = mamori_jws_verifier_check(v, compact, len, 0, payload, payload_len, err, errlen);
+    mamori_jws_verifier_free(v);
+    return rc < 0 ? -1 : 0;
 }
 
 int mamori_jws_peek_kid(const char *compact, size_t len, char *kid, size_t kidlen)

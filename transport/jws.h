@@ -36,6 +36,29 @@ int mamori_jws_sign(EVP_PKEY *key, const char *payload, size_t len, char **out_c
 int mamori_jws_verify(const char *compact, size_t len, EVP_PKEY *pub, char **payload,
                       size_t *payload_len, char *err, size_t errlen);
 
+/* A verifier bound to one public key, for a collector that verifies many
+ * reports from the same host (one per TLS connection): the key's thumbprint
+ * and the OpenSSL verification context are computed once, and a protected
+ * header identical to the last accepted one is not parsed again.  The same
+ * gates as mamori_jws_verify apply.  Not thread-safe: one user at a time. */
+struct mamori_jws_verifier;
+
+/* NULL when pub is not an Ed25519 key (or out of memory).  Holds a reference
+ * to pub. */
+struct mamori_jws_verifier *mamori_jws_verifier_new(EVP_PKEY *pub);
+void mamori_jws_verifier_free(struct mamori_jws_verifier *v);
+/* The key's RFC 7638 thumbprint (MAMORI_JWK_THUMBPRINT_LEN characters). */
+const char *mamori_jws_verifier_kid(const struct mamori_jws_verifier *v);
+EVP_PKEY *mamori_jws_verifier_key(const struct mamori_jws_verifier *v);
+
+#define MAMORI_JWS_KID_MISMATCH (-2)
+/* Like mamori_jws_verify.  With require_kid the header must name this key in
+ * "kid".  Returns 0, MAMORI_JWS_KID_MISMATCH when the kid is missing (and
+ * required) or names another key, or -1 for every other failure. */
+int mamori_jws_verifier_check(struct mamori_jws_verifier *v, const char *compact, size_t len,
+                              int require_kid, char **payload, size_t *payload_len, char *err,
+                              size_t errlen);
+
 /* Read the "kid" of the protected header without verifying anything, so the
  * collector can find the key to verify with.  0 on success, -1 when the
  * input is malformed, has no string kid, or kid does not fit kidlen. */

@@ -47,7 +47,7 @@ static void open_db(void)
         snprintf(dir, sizeof(dir), "/tmp/mamori-auth-XXXXXX");
         cr_assert_not_null(mkdtemp(dir));
         snprintf(path, sizeof(path), "%s/m.db", dir);
-        store = mamori_store_sqlite_open(path, 1, 1, err, sizeof(err));
+        store = mamori_store_sqlite_open(path, err, sizeof(err));
     }
     cr_assert_not_null(store, "open: %s", err);
     db = (struct mamori_sqldb *)store;

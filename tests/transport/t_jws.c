@@ -249,6 +249,72 @@ Test(jws, oversized_rejected_before_parsing)
     EVP_PKEY_free(key);
 }
 
+/* One verifier, many reports: the context and the remembered header must
+ * never let a bad report through after good ones. */
+Test(jws, verifier_reused_across_reports)
+{
+    EVP_PKEY *key = fresh_key();
+    struct mamori_jws_verifier *v = mamori_jws_verifier_new(key);
+    char kid[MAMORI_JWK_THUMBPRINT_LEN + 1], err[256], *payload, *jws;
+    size_t n;
+
+    cr_assert_not_null(v);
+    cr_assert_eq(mamori_jwk_thumbprint(key, kid, sizeof kid), 0);
+    cr_assert_str_eq(mamori_jws_verifier_kid(v), kid);
+    for (int i = 0; i < 3; i++) {
+        char body[32];
+        snprintf(body, sizeof body, "{\"n\":%d}", i);
+        cr_assert_eq(mamori_jws_sign(key, body, strlen(body), &jws), 0);
+        cr_assert_eq(
+            mamori_jws_verifier_check(v, jws, strlen(jws), 1, &payload, &n, err, sizeof err), 0,
+            "%s", err);
+        cr_assert_str_eq(payload, body);
+        free(payload);
+        /* Same (remembered) header, broken signature. */
+        jws[strlen(jws) - 3] ^= 1;
+        cr_assert_eq(
+            mamori_jws_verifier_check(v, jws, strlen(jws), 1, &payload, &n, err, sizeof err), -1);
+        cr_assert_null(payload);
+        free(jws);
+    }
+    mamori_jws_verifier_free(v);
+    EVP_PKEY_free(key);
+}
+
+Test(jws, verifier_requires_the_keys_kid)
+{
+    EVP_PKEY *key = fresh_key(), *other = fresh_key();
+    struct mamori_jws_verifier *v = mamori_jws_verifier_new(key);
+    char hdr[160], err[256], *payload, *jws;
+    size_t n;
+
+    /* No kid: fine for mamori_jws_verify, refused when a kid is required,
+     * even after the same header was accepted without the requirement. */
+    jws = forge(key, "{\"alg\":\"EdDSA\"}", "{}");
+    cr_assert_eq(mamori_jws_verifier_check(v, jws, strlen(jws), 0, &payload, &n, err, sizeof err),
+                 0, "%s", err);
+    free(payload);
+    cr_assert_eq(mamori_jws_verifier_check(v, jws, strlen(jws), 1, &payload, &n, err, sizeof err),
+                 MAMORI_JWS_KID_MISMATCH);
+    free(jws);
+    /* Another key's kid. */
+    cr_assert_eq(mamori_jws_sign(other, "{}", 2, &jws), 0);
+    cr_assert_eq(mamori_jws_verifier_check(v, jws, strlen(jws), 1, &payload, &n, err, sizeof err),
+                 MAMORI_JWS_KID_MISMATCH);
+    cr_assert(strstr(err, "kid") != NULL, "%s", err);
+    free(jws);
+    /* The right kid with another alg is still refused. */
+    snprintf(hdr, sizeof hdr, "{\"alg\":\"HS256\",\"kid\":\"%s\"}", mamori_jws_verifier_kid(v));
+    jws = forge(key, hdr, "{}");
+    cr_assert_eq(mamori_jws_verifier_check(v, jws, strlen(jws), 1, &payload, &n, err, sizeof err),
+                 -1);
+    free(jws);
+    cr_assert_null(mamori_jws_verifier_new(NULL));
+    mamori_jws_verifier_free(v);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(other);
+}
+
 Test(base64url, canonical_only)
 {
     uint8_t out[8];
