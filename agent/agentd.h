@@ -2,7 +2,8 @@
  *
  * mamori-agent is one epoll loop (agentd.c) over: a signalfd (SIGHUP reload,
  * SIGTERM/SIGINT stop), timerfds for checks and reports, the control socket
- * (control.c), and the descriptors of the enforcers (network guard, USB).
+ * (control.c), and the descriptors of the enforcers (network guard with its
+ * NetworkManager Wi-Fi source, USB).
  * Delivery to the collector runs in its own thread (agentd_courier.c)
  * because it waits on the network: a dead collector must never delay a USB
  * or network decision.  Nothing wakes the process when it is idle except its
@@ -24,6 +25,7 @@
 #define AGENTD_MAX_REQUEST (64 * 1024)
 
 struct mamori_net_guard;
+struct mamori_wifi_nm;
 struct mamori_usb_enforcer;
 struct agentd_courier;
 
@@ -47,6 +49,7 @@ struct agentd {
     bool stopping;
 
     struct mamori_net_guard *net;
+    struct mamori_wifi_nm *wifi; /* NetworkManager as the guard's Wi-Fi source, or NULL */
     struct mamori_usb_enforcer *usb;
     struct agentd_courier *courier; /* NULL when not enrolled / no state */
     struct mamori_event_sink sink;  /* enforcers emit here (agentd_event) */

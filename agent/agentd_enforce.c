@@ -6,7 +6,13 @@
  * during the sweep is still seen.  An enforcer that cannot start (no
  * CAP_NET_ADMIN, no sysfs) is reported in status and as an event; the agent
  * keeps running its checks, and USB storage stays blocked by the kernel
- * default the udev rule sets at boot. */
+ * default the udev rule sets at boot.
+ *
+ * The network guard's Wi-Fi source is NetworkManager (enforce/wifi_nm.c).
+ * Without a system bus or NetworkManager the guard runs without seeing Wi-Fi
+ * joins; the log says so once (and again when that changes), status and the
+ * net.only_approved evidence show it, and NetworkManager is picked up when it
+ * appears. */
 #include "agentd.h"
 
 #include <errno.h>
@@ -16,6 +22,7 @@
 #include <syslog.h>
 
 #include "net_guard.h"
+#include "wifi_nm.h"
 #ifdef MAMORI_HAVE_USB_ENFORCER
 #include "usb_enforcer.h"
 #endif
@@ -41,11 +48,43 @@ static int watch(struct agentd *a, int fd)
     return epoll_ctl(a->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* The Wi-Fi source changed state: one log line per change. */
+static void on_wifi_state(void *userdata, enum mamori_wifi_nm_state state, const char *detail)
+{
+    (void)userdata;
+    if (state == MAMORI_WIFI_NM_RUNNING)
+        agentd_log(LOG_INFO, "Wi-Fi source: %s; Wi-Fi joins are watched", detail);
+    else
+        agentd_log(LOG_WARNING,
+                   "no Wi-Fi source: %s; Wi-Fi joins are not watched until it "
+                   "is there",
+                   detail);
+}
+
+static const struct mamori_wifi_source *start_wifi(struct agentd *a)
+{
+    char err[300];
+
+    a->wifi = mamori_wifi_nm_new(NULL, on_wifi_state, a, err, sizeof(err));
+    if (a->wifi == NULL) {
+        agentd_log(LOG_ERR, "no Wi-Fi source: %s", err);
+        return NULL;
+    }
+    return mamori_wifi_nm_source(a->wifi);
+}
+
+static void stop_wifi(struct agentd *a)
+{
+    mamori_wifi_nm_free(a->wifi);
+    a->wifi = NULL;
+}
+
 static void start_net(struct agentd *a)
 {
-    a->net = mamori_net_guard_new(a->policy, &a->sink, NULL, net_error, sizeof(net_error));
+    a->net = mamori_net_guard_new(a->policy, &a->sink, start_wifi(a), net_error, sizeof(net_error));
     if (a->net == NULL) {
         report_failure(a, "network", net_error);
+        stop_wifi(a);
         return;
     }
     if (a->opt.sysfs_root[0])
@@ -55,6 +94,7 @@ static void start_net(struct agentd *a)
         report_failure(a, "network", net_error);
         mamori_net_guard_free(a->net);
         a->net = NULL;
+        stop_wifi(a);
         return;
     }
     mamori_net_guard_sweep(a->net);
@@ -151,6 +191,7 @@ void agentd_enforce_stop(struct agentd *a)
     if (a->net != NULL)
         mamori_net_guard_free(a->net);
     a->net = NULL;
+    stop_wifi(a); /* after the guard, which borrows it */
 #ifdef MAMORI_HAVE_USB_ENFORCER
     if (a->usb != NULL)
         mamori_usb_enforcer_free(a->usb);

@@ -13,6 +13,7 @@
 #include "check.h"
 #include "device_key.h"
 #include "report.h"
+#include "wifi_nm.h"
 
 /* ---- events ------------------------------------------------------------ */
 
@@ -97,7 +98,9 @@ void agentd_run_checks(struct agentd *a)
     struct mamori_check_ctx ctx = {.root = a->opt.root,
                                    .policy = a->policy,
                                    .now = time(NULL),
-                                   .sysfs_root = a->opt.sysfs_root[0] ? a->opt.sysfs_root : NULL};
+                                   .sysfs_root = a->opt.sysfs_root[0] ? a->opt.sysfs_root : NULL,
+                                   .wifi =
+                                       a->net && a->wifi ? mamori_wifi_nm_source(a->wifi) : NULL};
     int status = 0;
     cJSON *doc = mamori_check_run_all(&ctx, &status);
     cJSON *checks = doc ? cJSON_DetachItemFromObjectCaseSensitive(doc, "checks") : NULL;

@@ -4,7 +4,8 @@
  * Asks the agent over its control socket and prints, in the user's language:
  * the segment and policy (and a reload that was refused), each check with
  * what was found and how to fix what fails, whether USB and network
- * enforcement are active, the last events, and the delivery queue.
+ * enforcement are active (and whether Wi-Fi joins are seen), the last
+ * events, and the delivery queue.
  * Exit status: 0 all checks pass, 1 a check fails, 2 usage or protocol
  * error, 3 the agent is not running (with a hint to use `mamorictl check`). */
 #include <errno.h>
@@ -119,6 +120,33 @@ static void print_enforcer(const char *label, const cJSON *state)
         printf("  %-10s %s: %s\n", label, _("INACTIVE"), str(state, "error"));
 }
 
+/* Whether Wi-Fi joins are seen, and which networks are joined now. */
+static void print_wifi_source(const cJSON *network)
+{
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(network, "wifi_source"), *c;
+    const char *state = str(w, "state");
+
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(network, "active")))
+        return;
+    printf("  %-10s ", "Wi-Fi");
+    if (!cJSON_IsObject(w))
+        printf(_("no Wi-Fi source: Wi-Fi joins are not watched\n"));
+    else if (strcmp(state, "running") == 0)
+        printf(_("watched through NetworkManager %s (%d devices)\n"), str(w, "version"),
+               cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(w, "devices")));
+    else if (strcmp(state, "absent") == 0)
+        printf(_("not watched: NetworkManager is not running (watched as soon as it starts)\n"));
+    else if (strcmp(state, "no_bus") == 0)
+        printf(_("not watched: no system bus (watched as soon as it appears)\n"));
+    else
+        printf(_("not watched yet: connecting to the system bus\n"));
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(w, "connections"))
+    {
+        printf(_("             joined: %s on %s (%s)\n"), str(c, "ssid"), str(c, "interface"),
+               str(c, "security"));
+    }
+}
+
 static void print_enforcement(const cJSON *doc)
 {
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "enforcement");
@@ -126,6 +154,7 @@ static void print_enforcement(const cJSON *doc)
     printf(_("\nEnforcement:\n"));
     print_enforcer("USB", cJSON_GetObjectItemCaseSensitive(e, "usb"));
     print_enforcer(_("network"), cJSON_GetObjectItemCaseSensitive(e, "network"));
+    print_wifi_source(cJSON_GetObjectItemCaseSensitive(e, "network"));
 }
 
 static void print_events(const cJSON *doc)

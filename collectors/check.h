@@ -22,6 +22,8 @@
 
 #include "policy.h"
 
+struct mamori_wifi_source;
+
 enum mamori_verdict {
     MAMORI_PASS,
     MAMORI_FAIL,
@@ -36,6 +38,10 @@ struct mamori_check_ctx {
     /* Where checks of enforcement state (USB authorization) read /sys; NULL =
      * below root.  The agent sets it to the sysfs its enforcers act on. */
     const char *sysfs_root;
+    /* The live Wi-Fi source (the agent's NetworkManager source), or NULL:
+     * net.only_approved then judges the networks joined now as well as the
+     * saved profiles, and shows whether joins can be seen at all. */
+    const struct mamori_wifi_source *wifi;
 };
 
 #define MAMORI_DETAIL_MAX 512

@@ -5,8 +5,10 @@
  * default routes from <root>/proc/net/route and ipv6_route.  It fails on an
  * unapproved interface that is up, a USB network adapter that is present
  * while refused, and a default route through an interface the segment's
- * route rule does not accept.  SSIDs are not visible in sysfs; the guard
- * judges them live (docs/network.md). */
+ * route rule does not accept.  SSIDs are not visible in sysfs: saved
+ * NetworkManager profiles are judged from their keyfiles, and in the agent
+ * (ctx->wifi set) the networks joined now are judged through the live Wi-Fi
+ * source, whose state is in the evidence (docs/network.md). */
 #include <dirent.h>
 #include <limits.h>
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include "net_iface.h"
 #include "net_proc_routes.h"
 #include "wifi_nm_profile.h"
+#include "wifi_source.h"
 
 #define PROC_ROUTE_MAX (1024 * 1024)
 #define NM_PROFILE_MAX (64 * 1024)
@@ -173,6 +176,54 @@ static void judge_wifi_profile(struct net_scan *scan, const char *file)
     cJSON_AddItemToArray(scan->findings, f);
 }
 
+/* The source's description, compact for a report: devices as a count. */
+static cJSON *live_wifi_evidence(const struct mamori_wifi_source *src)
+{
+    cJSON *o = mamori_wifi_source_describe(src);
+    cJSON *devices = cJSON_DetachItemFromObjectCaseSensitive(o, "devices");
+
+    if (devices != NULL)
+        cJSON_AddNumberToObject(o, "devices", cJSON_GetArraySize(devices));
+    cJSON_Delete(devices);
+    return o;
+}
+
+/* The networks joined now (agent only): a joined network the policy refuses
+ * is a finding even if the guard is about to leave it (audit mode keeps it). */
+static void scan_live_wifi(struct net_scan *scan)
+{
+    const struct mamori_wifi_source *src = scan->ctx->wifi;
+    struct mamori_wifi_conn conns[8];
+    int n;
+
+    if (src == NULL)
+        return;
+    n = src->ops->connections(src, conns, 8);
+    for (int i = 0; i < n; i++) {
+        enum mamori_net_reason reason =
+            mamori_net_judge_wifi(scan->ctx->policy, conns[i].ssid, conns[i].security);
+        cJSON *f;
+
+        if (reason == MAMORI_NET_OK || (f = cJSON_CreateObject()) == NULL)
+            continue;
+        cJSON_AddStringToObject(f, "interface", conns[i].ifname);
+        cJSON_AddStringToObject(f, "ssid", conns[i].ssid);
+        cJSON_AddStringToObject(f, "security", mamori_wifi_security_name(conns[i].security));
+        cJSON_AddBoolToObject(f, "joined", true);
+        cJSON_AddStringToObject(f, "reason", mamori_net_reason_code(reason));
+        cJSON_AddItemToArray(scan->findings, f);
+    }
+}
+
+/* True when the agent has a Wi-Fi source that cannot see joins now. */
+static bool wifi_unwatched(const struct mamori_check_ctx *ctx, const cJSON *evidence)
+{
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(evidence, "wifi_source"), "state");
+
+    return ctx->wifi != NULL && cJSON_IsString(st) && strcmp(st->valuestring, "running") != 0;
+}
+
 /* Saved Wi-Fi profiles (NetworkManager keyfiles); no directory = none saved. */
 static void scan_wifi_profiles(struct net_scan *scan)
 {
@@ -200,6 +251,8 @@ static void run_net_only_approved(const struct mamori_check_ctx *ctx,
     scan.interfaces = cJSON_AddArrayToObject(result->evidence, "interfaces");
     scan.findings = cJSON_AddArrayToObject(result->evidence, "findings");
     cJSON_AddStringToObject(result->evidence, "segment", mamori_segment_name(ctx->policy->segment));
+    if (ctx->wifi != NULL) /* whether Wi-Fi joins can be seen, whatever the verdict */
+        cJSON_AddItemToObject(result->evidence, "wifi_source", live_wifi_evidence(ctx->wifi));
     if (scan.interfaces == NULL || scan.findings == NULL) {
         mamori_check_set(result, MAMORI_ERROR, "メモリ不足", "out of memory");
         return;
@@ -218,7 +271,17 @@ static void run_net_only_approved(const struct mamori_check_ctx *ctx,
     scan_routes(&scan, false);
     scan_routes(&scan, true);
     scan_wifi_profiles(&scan);
+    scan_live_wifi(&scan);
     n = cJSON_GetArraySize(scan.findings);
+    if (n == 0 && wifi_unwatched(ctx, result->evidence)) {
+        mamori_check_set(result, MAMORI_PASS,
+                         "承認されたネットワークのみ (%d 個のインターフェース、"
+                         "NetworkManager がないため無線LANの接続は監視できていません)",
+                         "only approved networks (%d interfaces; Wi-Fi joins are not watched: "
+                         "no NetworkManager)",
+                         cJSON_GetArraySize(scan.interfaces));
+        return;
+    }
     if (n == 0) {
         mamori_check_set(
             result, MAMORI_PASS, "承認されたネットワークのみ (%d 個のインターフェース)",

@@ -28,6 +28,7 @@
 
 #define RECENT_MAX 16
 #define MARKS_MAX  64
+#define WIFI_MAX   8
 
 struct mamori_net_guard {
     const struct mamori_policy *policy;
@@ -45,6 +46,11 @@ struct mamori_net_guard {
      * link was queued before our own "down": stale, and not a new refusal. */
     int marked[MARKS_MAX];
     size_t n_marked;
+    /* Wi-Fi connections refused (or reported) and still listed by the source.
+     * A real source keeps listing a network until it has left it and may
+     * wake the guard many times meanwhile: one event per join, not per wake. */
+    struct mamori_wifi_conn wifi_judged[WIFI_MAX];
+    size_t n_wifi_judged;
     cJSON *recent; /* array of the last RECENT_MAX events (copies) */
 };
 
@@ -314,35 +320,66 @@ static void judge_route(struct mamori_net_guard *g, struct rtnl_route *route)
     }
 }
 
-static void judge_wifi(struct mamori_net_guard *g)
+static bool same_conn(const struct mamori_wifi_conn *a, const struct mamori_wifi_conn *b)
 {
-    struct mamori_wifi_conn conns[8];
+    return strcmp(a->ifname, b->ifname) == 0 && strcmp(a->ssid, b->ssid) == 0 &&
+           a->security == b->security;
+}
+
+static bool wifi_already_judged(const struct mamori_net_guard *g,
+                                const struct mamori_wifi_conn *conn)
+{
+    for (size_t i = 0; i < g->n_wifi_judged; i++) {
+        if (same_conn(&g->wifi_judged[i], conn))
+            return true;
+    }
+    return false;
+}
+
+/* Refuse one joined network: report it, and leave it in enforce mode. */
+static void refuse_wifi(struct mamori_net_guard *g, const struct mamori_wifi_conn *conn,
+                        enum mamori_net_reason reason)
+{
     struct mamori_net_facts facts;
-    int n = g->wifi->ops->connections(g->wifi, conns, 8);
+
+    memset(&facts, 0, sizeof(facts));
+    if (mamori_net_facts_read(g->sysfs_root, conn->ifname, &facts) != 0)
+        return;
+    facts.wireless = true;
+    snprintf(facts.ssid, sizeof(facts.ssid), "%s", conn->ssid);
+    g->acted++;
+    if (g->policy->network.mode == MAMORI_MODE_AUDIT) {
+        g->would_refuse++;
+        report(g, MAMORI_EV_NET_WOULD_REFUSE, "info", &facts, reason, NULL);
+        return;
+    }
+    bool ok = g->wifi->ops->disconnect(g->wifi, conn->ifname) == 0;
+    cJSON *actions = cJSON_CreateObject();
+    cJSON_AddStringToObject(actions, "wifi_disconnect", ok ? "done" : "failed");
+    ok ? g->refused++ : g->errors++;
+    report(g, ok ? MAMORI_EV_NET_REFUSED : MAMORI_EV_NET_ERROR, ok ? "warning" : "error", &facts,
+           reason, actions);
+}
+
+/* Judge the joined networks.  afresh (sweep, policy change): every one;
+ * otherwise only those not already refused while they stay listed. */
+static void judge_wifi(struct mamori_net_guard *g, bool afresh)
+{
+    struct mamori_wifi_conn conns[WIFI_MAX];
+    int n = g->wifi->ops->connections(g->wifi, conns, WIFI_MAX);
+    size_t judged = 0;
 
     for (int i = 0; i < n; i++) {
         enum mamori_net_reason reason =
             mamori_net_judge_wifi(g->policy, conns[i].ssid, conns[i].security);
         if (reason == MAMORI_NET_OK)
             continue;
-        memset(&facts, 0, sizeof(facts));
-        if (mamori_net_facts_read(g->sysfs_root, conns[i].ifname, &facts) != 0)
-            continue;
-        facts.wireless = true;
-        snprintf(facts.ssid, sizeof(facts.ssid), "%s", conns[i].ssid);
-        g->acted++;
-        if (g->policy->network.mode == MAMORI_MODE_AUDIT) {
-            g->would_refuse++;
-            report(g, MAMORI_EV_NET_WOULD_REFUSE, "info", &facts, reason, NULL);
-            continue;
-        }
-        bool ok = g->wifi->ops->disconnect(g->wifi, conns[i].ifname) == 0;
-        cJSON *actions = cJSON_CreateObject();
-        cJSON_AddStringToObject(actions, "wifi_disconnect", ok ? "done" : "failed");
-        ok ? g->refused++ : g->errors++;
-        report(g, ok ? MAMORI_EV_NET_REFUSED : MAMORI_EV_NET_ERROR, ok ? "warning" : "error",
-               &facts, reason, actions);
+        if (afresh || !wifi_already_judged(g, &conns[i]))
+            refuse_wifi(g, &conns[i], reason);
+        conns[judged++] = conns[i];
     }
+    memcpy(g->wifi_judged, conns, judged * sizeof(conns[0]));
+    g->n_wifi_judged = judged;
 }
 
 /* ---- rtnetlink plumbing ------------------------------------------------ */
@@ -485,7 +522,7 @@ int mamori_net_guard_sweep(struct mamori_net_guard *g)
         rc = -1;
     g->sweeping = false;
     if (g->wifi != NULL)
-        judge_wifi(g);
+        judge_wifi(g, true);
     return rc < 0 ? -1 : g->acted;
 }
 
@@ -518,7 +555,7 @@ int mamori_net_guard_dispatch(struct mamori_net_guard *g)
             rc |= drain_netlink(g);
         } else if (g->wifi != NULL) {
             rc |= g->wifi->ops->dispatch(g->wifi);
-            judge_wifi(g);
+            judge_wifi(g, false);
         }
     }
     return n < 0 || rc != 0 ? -1 : g->acted;
@@ -544,6 +581,8 @@ cJSON *mamori_net_guard_state(const struct mamori_net_guard *g)
     cJSON_AddNumberToObject(o, "would_refuse", (double)g->would_refuse);
     cJSON_AddNumberToObject(o, "errors", (double)g->errors);
     cJSON_AddItemToObject(o, "recent", cJSON_Duplicate(g->recent, 1));
+    if (g->wifi != NULL)
+        cJSON_AddItemToObject(o, "wifi_source", mamori_wifi_source_describe(g->wifi));
     return o;
 }
 

@@ -60,7 +60,8 @@ int mamori_net_guard_dispatch(struct mamori_net_guard *g);
 /* Swap the policy (borrowed) and sweep again, so it takes effect at once. */
 void mamori_net_guard_set_policy(struct mamori_net_guard *g, const struct mamori_policy *policy);
 
-/* {"mode","refused","would_refuse","errors","recent":[...]} for `mamorictl status`. */
+/* {"mode","refused","would_refuse","errors","recent":[...],"wifi_source":{...}} for
+ * `mamorictl status` ("wifi_source" only with a Wi-Fi source: wifi_source.h describe). */
 cJSON *mamori_net_guard_state(const struct mamori_net_guard *g);
 
 void mamori_net_guard_free(struct mamori_net_guard *g);

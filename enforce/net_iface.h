@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "policy.h"
+#include "wifi_map.h"
 
 struct mamori_net_facts {
     char name[IF_NAMESIZE];
@@ -28,8 +29,8 @@ struct mamori_net_facts {
     char kind[32];   /* rtnetlink link kind ("veth", "bridge"), "" when unknown */
     bool wireless;   /* has wireless/ or phy80211 in sysfs */
     bool loopback;
-    char ssid[33];                /* connected SSID when the Wi-Fi source knows it, else "" */
-    char usb_interface[PATH_MAX]; /* sysfs dir of the USB interface, "" unless bus usb */
+    char ssid[MAMORI_WIFI_SSID_TEXT_MAX]; /* joined SSID (wifi_map.h text) if known, else "" */
+    char usb_interface[PATH_MAX];         /* sysfs dir of the USB interface, "" unless bus usb */
 };
 
 /* Why an interface, route or Wi-Fi connection is refused (MAMORI_NET_OK = allowed). */

@@ -50,11 +50,22 @@ static int fake_disconnect(const struct mamori_wifi_source *src, const char *ifn
     return -1;
 }
 
+static cJSON *fake_describe(const struct mamori_wifi_source *src)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    (void)src;
+    cJSON_AddStringToObject(o, "source", "fake");
+    cJSON_AddStringToObject(o, "state", "running");
+    return o;
+}
+
 static const struct mamori_wifi_source_ops fake_ops = {
     .connections = fake_connections,
     .fd = fake_fd,
     .dispatch = fake_dispatch,
     .disconnect = fake_disconnect,
+    .describe = fake_describe,
 };
 
 int mamori_wifi_fake_init(struct mamori_wifi_fake *fake)

@@ -2,13 +2,11 @@
  *
  * Keyfiles are INI-like: "[section]" lines and "key=value" lines.  We only
  * need three keys, so a line scanner is enough; anything unexpected is
- * skipped.  Security mapping (key-mgmt): none/absent -> open (WEP counts as
- * open: it is broken), owe -> open (no authentication), wpa-psk -> wpa2-psk,
- * sae -> wpa3-psk, wpa-eap -> wpa2-enterprise, wpa-eap-suite-b-192 ->
- * wpa3-enterprise. */
+ * skipped.  The SSID's text and the key-mgmt mapping are wifi_map.c's, so a
+ * saved profile and a live connection to the same network read the same. */
 #include "wifi_nm_profile.h"
 
-#include "utf8.h"
+#include "wifi_map.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,63 +22,36 @@ static void trim(char *s)
         s[--n] = '\0';
 }
 
-static enum mamori_wifi_security security_from_key_mgmt(const char *v)
-{
-    if (strcmp(v, "wpa-psk") == 0)
-        return MAMORI_WIFI_WPA2_PSK;
-    if (strcmp(v, "sae") == 0)
-        return MAMORI_WIFI_WPA3_PSK;
-    if (strcmp(v, "wpa-eap") == 0)
-        return MAMORI_WIFI_WPA2_ENTERPRISE;
-    if (strcmp(v, "wpa-eap-suite-b-192") == 0)
-        return MAMORI_WIFI_WPA3_ENTERPRISE;
-    return MAMORI_WIFI_OPEN;
-}
-
-/* SSIDs are arbitrary bytes; reports are JSON text.  Control bytes, and every
- * non-ASCII byte of an SSID that is not valid UTF-8, become '?'. */
-static void make_printable(char *ssid)
-{
-    size_t n = strlen(ssid);
-    bool utf8 = mamori_utf8_invalid_at((const unsigned char *)ssid, n) >= n;
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)ssid[i];
-        if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
-            ssid[i] = '?';
-    }
-}
-
-/* "72;105;" (older keyfiles write SSIDs as a byte list).  0, or -1 if unusable. */
-static int decode_byte_list(const char *v, char *out, size_t size)
+/* "72;105;" (older keyfiles write SSIDs as a byte list).  Byte count, or -1. */
+static int decode_byte_list(const char *v, unsigned char *out, size_t size)
 {
     size_t n = 0;
 
     for (const char *p = v; *p != '\0';) {
         char *end;
         unsigned long byte = strtoul(p, &end, 10);
-        if (end == p || byte == 0 || byte > 255 || n + 1 >= size)
+        if (end == p || byte > 255 || n >= size)
             return -1;
-        out[n++] = (char)byte;
+        out[n++] = (unsigned char)byte;
         p = *end == ';' ? end + 1 : end;
     }
-    out[n] = '\0';
-    return n > 0 ? 0 : -1;
+    return (int)n;
 }
 
-/* A byte list or plain text.  0, or -1 if unusable. */
+/* A byte list or plain text, as the SSID's text (wifi_map.h).  0, or -1 if unusable. */
 static int decode_ssid(const char *v, char *out, size_t size)
 {
+    unsigned char bytes[MAMORI_WIFI_SSID_MAX];
+    int n;
+
     if (strspn(v, "0123456789;") == strlen(v) && strchr(v, ';') != NULL) {
-        if (decode_byte_list(v, out, size) != 0)
-            return -1;
+        n = decode_byte_list(v, bytes, sizeof(bytes));
     } else {
-        if (strlen(v) == 0 || strlen(v) >= size)
-            return -1;
-        snprintf(out, size, "%s", v);
+        n = strlen(v) <= sizeof(bytes) ? (int)strlen(v) : -1;
+        if (n > 0)
+            memcpy(bytes, v, (size_t)n);
     }
-    make_printable(out);
-    return 0;
+    return n > 0 ? mamori_wifi_ssid_text(bytes, (size_t)n, out, size) : -1;
 }
 
 static void take_line(char *line, char *section, size_t section_size,
@@ -112,7 +83,7 @@ static void take_line(char *line, char *section, size_t section_size,
     else if ((strcmp(section, "wifi-security") == 0 ||
               strcmp(section, "802-11-wireless-security") == 0) &&
              strcmp(line, "key-mgmt") == 0)
-        out->security = security_from_key_mgmt(value);
+        out->security = mamori_wifi_key_mgmt_security(value);
 }
 
 int mamori_wifi_profile_parse(const char *text, size_t len, struct mamori_wifi_profile *out)

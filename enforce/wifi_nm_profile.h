@@ -12,11 +12,12 @@
 #include <stddef.h>
 
 #include "policy.h"
+#include "wifi_map.h"
 
 struct mamori_wifi_profile {
-    bool is_wifi;                       /* [connection] type=wifi (or 802-11-wireless) */
-    char ssid[33];                      /* [wifi] ssid=, plain or as "72;101;...;" byte list */
-    enum mamori_wifi_security security; /* from [wifi-security] key-mgmt */
+    bool is_wifi;                         /* [connection] type=wifi (or 802-11-wireless) */
+    char ssid[MAMORI_WIFI_SSID_TEXT_MAX]; /* [wifi] ssid= (plain or "72;101;...;"), as text */
+    enum mamori_wifi_security security;   /* from [wifi-security] key-mgmt */
 };
 
 /* Parse len bytes of keyfile text.  Returns 0, or -1 when a Wi-Fi profile

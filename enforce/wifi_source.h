@@ -7,19 +7,23 @@
  * view, then connections() lists what is joined now.  disconnect() asks the
  * source to leave the network on one interface.
  *
- * wifi_fake.c is an in-memory source driven by tests (and demos).  A
- * NetworkManager source (libnm) fits the same vtable. */
+ * Sources: wifi_nm.c (NetworkManager over D-Bus, what the agent uses) and
+ * wifi_fake.c (in memory, driven by tests and demos).  docs/network.md
+ * explains how the NetworkManager source works and what is tested how. */
 #ifndef MAMORI_WIFI_SOURCE_H
 #define MAMORI_WIFI_SOURCE_H
 
 #include <net/if.h>
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "policy.h"
+#include "wifi_map.h"
 
 struct mamori_wifi_conn {
     char ifname[IF_NAMESIZE];
-    char ssid[33]; /* 802.11 SSIDs are at most 32 bytes */
+    char ssid[MAMORI_WIFI_SSID_TEXT_MAX]; /* the SSID as text (wifi_map.h) */
     enum mamori_wifi_security security;
 };
 
@@ -37,7 +41,14 @@ struct mamori_wifi_source_ops {
     int (*dispatch)(const struct mamori_wifi_source *src);
     /* Leave the network joined on ifname; 0 or -1. */
     int (*disconnect)(const struct mamori_wifi_source *src, const char *ifname);
+    /* What the source is and whether it can see anything now, for status and
+     * check evidence: a new object with at least "source" and "state"
+     * ("running" when joins are watched).  No secrets. */
+    cJSON *(*describe)(const struct mamori_wifi_source *src);
 };
+
+/* describe() plus "connections": [{interface, ssid, security}] as seen now. */
+cJSON *mamori_wifi_source_describe(const struct mamori_wifi_source *src);
 
 struct mamori_wifi_source {
     const struct mamori_wifi_source_ops *ops;

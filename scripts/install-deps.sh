@@ -19,6 +19,7 @@ clang libclang-rt-14-dev clang-format cppcheck valgrind
 debhelper dpkg-dev fakeroot debootstrap lintian
 chromium
 usbguard
+dbus network-manager
 "
 
 export DEBIAN_FRONTEND=noninteractive
@@ -26,6 +27,17 @@ export DEBIAN_FRONTEND=noninteractive
 if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
     chmod 755 /usr/sbin/policy-rc.d
+fi
+# NetworkManager is for tests only (tests/net/t_wifi_nm.sh runs its own copy in a
+# private network namespace on a private bus).  It must never manage this
+# machine's network: before it is first installed, mask its units, so neither
+# the install nor a reboot starts it (`systemctl unmask` undoes this).
+if ! dpkg-query -W -f='${Status}' network-manager 2>/dev/null | grep -q 'ok installed'; then
+    mkdir -p /etc/systemd/system
+    for unit in NetworkManager.service NetworkManager-wait-online.service \
+        NetworkManager-dispatcher.service; do
+        [ -e "/etc/systemd/system/$unit" ] || ln -s /dev/null "/etc/systemd/system/$unit"
+    done
 fi
 apt-get -o DPkg::Lock::Timeout=600 update -q
 # shellcheck disable=SC2086

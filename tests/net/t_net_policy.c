@@ -355,9 +355,13 @@ Test(net_policy, profile_odd_input)
 {
     struct mamori_wifi_profile p = profile_of("[connection]\ntype=wifi\n[wifi]\nssid=\n", -1);
     cr_assert_str_eq(p.ssid, "");
-    p = profile_of("[connection]\ntype=wifi\n[wifi]\nssid=0;\n", -1);
+    p = profile_of("[connection]\ntype=wifi\n[wifi]\nssid=256;\n", -1);
+    p = profile_of("[connection]\ntype=wifi\n[wifi]\nssid=0123456789abcdef0123456789abcdefX\n",
+                   -1); /* 33 bytes */
+    p = profile_of("[connection]\ntype=wifi\n[wifi]\nssid=0;\n", 0);
+    cr_assert_str_eq(p.ssid, "\\x00", "a NUL byte is shown, not dropped");
     p = profile_of("[connection]\ntype=wifi\n[wifi]\nssid=1;255;\n", 0);
-    cr_assert_str_eq(p.ssid, "??", "control and invalid UTF-8 bytes are masked");
+    cr_assert_str_eq(p.ssid, "\\x01\\xff", "control and invalid UTF-8 bytes are escaped");
     p = profile_of("[connection]\ntype=ethernet\n[wifi]\nssid=X\n", 0);
     cr_assert_not(p.is_wifi);
     p = profile_of("", 0);

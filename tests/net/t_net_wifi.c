@@ -9,9 +9,13 @@
 
 #include <poll.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "net_guard.h"
 #include "wifi_source.h"
 
@@ -181,4 +185,88 @@ Test(net_wifi, sweep_and_policy_change_judge_existing_connections)
     mamori_net_guard_free(g);
     mamori_policy_free(loose);
     mamori_policy_free(strict);
+}
+
+Test(net_wifi, a_network_still_joined_is_reported_once_per_join)
+{
+    struct mamori_policy *p =
+        policy_from("{\"segment\":\"lgwan\",\"network\":{\"mode\":\"audit\",\"wifi\":{"
+                    "\"allow_ssids\":[\"LGWAN-市役所\"],\"min_security\":\"wpa2-psk\"}}}");
+    struct mamori_net_guard *g = guard_for(p);
+
+    mamori_wifi_fake_join(&fake, "wlan0", "Cafe-Free", MAMORI_WIFI_OPEN);
+    cr_assert_eq(pump(g), 1);
+    /* A real source wakes the guard for other reasons while Cafe-Free stays. */
+    mamori_wifi_fake_join(&fake, "wlan1", "LGWAN-市役所", MAMORI_WIFI_WPA2_PSK);
+    cr_assert_eq(pump(g), 0, "a network already reported was reported again");
+    cr_assert_eq(cJSON_GetArraySize(events), 1);
+    /* Left and joined again: a new join, a new event. */
+    fake.base.ops->disconnect(&fake.base, "wlan0");
+    mamori_wifi_fake_join(&fake, "wlan1", "LGWAN-市役所", MAMORI_WIFI_WPA2_PSK);
+    cr_assert_eq(pump(g), 0);
+    mamori_wifi_fake_join(&fake, "wlan0", "Cafe-Free", MAMORI_WIFI_OPEN);
+    cr_assert_eq(pump(g), 1);
+    cr_assert_eq(cJSON_GetArraySize(events), 2);
+    /* A sweep (policy change) judges everything afresh. */
+    cr_assert_eq(mamori_net_guard_sweep(g), 1);
+    mamori_net_guard_free(g);
+    mamori_policy_free(p);
+}
+
+Test(net_wifi, status_describes_the_source_and_what_is_joined)
+{
+    struct mamori_policy *p = policy_from(lgwan_policy);
+    struct mamori_net_guard *g = guard_for(p);
+
+    mamori_wifi_fake_join(&fake, "wlan0", "LGWAN-市役所", MAMORI_WIFI_WPA3_ENTERPRISE);
+    cr_assert_eq(pump(g), 0);
+    cJSON *st = mamori_net_guard_state(g);
+    cJSON *src = cJSON_GetObjectItem(st, "wifi_source");
+    cr_assert_str_eq(cJSON_GetObjectItem(src, "source")->valuestring, "fake");
+    cr_assert_str_eq(cJSON_GetObjectItem(src, "state")->valuestring, "running");
+    cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItem(src, "connections"), 0);
+    cr_assert_str_eq(cJSON_GetObjectItem(c, "ssid")->valuestring, "LGWAN-市役所");
+    cr_assert_str_eq(cJSON_GetObjectItem(c, "security")->valuestring, "wpa3-enterprise");
+    cJSON_Delete(st);
+    mamori_net_guard_free(g);
+    mamori_policy_free(p);
+}
+
+/* net.only_approved in the agent: the live source's networks are judged too. */
+static cJSON *run_check_with(const struct mamori_policy *p, const struct mamori_wifi_source *src)
+{
+    char root[4096];
+    struct mamori_check_ctx ctx = {.policy = p, .now = time(NULL), .wifi = src};
+    struct mamori_check_result r;
+
+    snprintf(root, sizeof(root), "%s/net-ok", getenv("MAMORI_FIXTURES"));
+    ctx.root = root;
+    mamori_check_run(mamori_check_find("net.only_approved"), &ctx, &r);
+    cJSON *json = mamori_check_result_json(mamori_check_find("net.only_approved"), &r);
+    mamori_check_result_clear(&r);
+    return json;
+}
+
+Test(net_wifi, check_judges_networks_joined_now)
+{
+    struct mamori_policy *p = policy_from(lgwan_policy);
+
+    mamori_wifi_fake_join(&fake, "wlan0", "Cafe-Free", MAMORI_WIFI_OPEN);
+    cJSON *res = run_check_with(p, &fake.base);
+    cr_assert_str_eq(cJSON_GetObjectItem(res, "verdict")->valuestring, "fail");
+    cJSON *ev = cJSON_GetObjectItem(res, "evidence");
+    cJSON *f = cJSON_GetArrayItem(cJSON_GetObjectItem(ev, "findings"), 0);
+    cr_assert_str_eq(cJSON_GetObjectItem(f, "ssid")->valuestring, "Cafe-Free");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(f, "joined")));
+    cr_assert_str_eq(cJSON_GetObjectItem(f, "reason")->valuestring, "ssid_not_allowed");
+    cr_assert_str_eq(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(ev, "wifi_source"), "state")->valuestring,
+        "running");
+    cJSON_Delete(res);
+
+    res = run_check_with(p, NULL); /* mamorictl check: no live source, no such evidence */
+    cr_assert_str_eq(cJSON_GetObjectItem(res, "verdict")->valuestring, "pass");
+    cr_assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(res, "evidence"), "wifi_source"));
+    cJSON_Delete(res);
+    mamori_policy_free(p);
 }
