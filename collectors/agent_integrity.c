@@ -182,12 +182,5 @@ static void run_agent_integrity(const struct mamori_check_ctx *ctx, struct mamor
 
 const struct mamori_check mamori_check_agent_integrity = {
     .id = "agent.integrity",
-    .title_ja = "エージェントの自己防護",
-    .title_en = "Agent self-protection",
-    .remediation_ja = "ヘルプデスクに連絡し、mamori-agent パッケージを再インストールして "
-                      "ポリシーと /var/lib/mamori の権限を root 専用に戻してください。",
-    .remediation_en = "Contact the helpdesk: reinstall the mamori-agent package and make the "
-                      "policy and /var/lib/mamori root-only again.",
-    .clause = "001 §10 (self-protection of the monitoring agent)",
     .run = run_agent_integrity,
 };

@@ -261,14 +261,5 @@ static void run_av_pattern_fresh(const struct mamori_check_ctx *ctx,
 
 const struct mamori_check mamori_check_av_pattern_fresh = {
     .id = "av.pattern_fresh",
-    .title_ja = "ウイルス対策のパターンファイルが最新である",
-    .title_en = "Antivirus pattern file is up to date",
-    .remediation_ja = "freshclam を実行してパターンを更新してください（sudo systemctl restart "
-                      "clamav-freshclam）。オフライン環境では配布された daily.cvd を "
-                      "/var/lib/clamav に置いてください。",
-    .remediation_en = "Update the pattern with freshclam (sudo systemctl restart "
-                      "clamav-freshclam). Offline, copy the distributed daily.cvd into "
-                      "/var/lib/clamav.",
-    .clause = "001 §10(4)イ(ア)(イ)",
     .run = run_av_pattern_fresh,
 };

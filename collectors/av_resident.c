@@ -120,12 +120,5 @@ static void run_av_resident(const struct mamori_check_ctx *ctx, struct mamori_ch
 
 const struct mamori_check mamori_check_av_resident = {
     .id = "av.resident",
-    .title_ja = "ウイルス対策ソフトが常駐している",
-    .title_en = "Antivirus is resident",
-    .remediation_ja = "ウイルス対策サービスを有効にして起動してください（例: sudo systemctl "
-                      "enable --now clamav-daemon clamav-freshclam）。",
-    .remediation_en = "Enable and start the antivirus services (e.g. sudo systemctl enable --now "
-                      "clamav-daemon clamav-freshclam).",
-    .clause = "001 §10(4)イ(ア)(イ)",
     .run = run_av_resident,
 };

@@ -88,19 +88,23 @@ static cJSON *bilingual(const char *ja, const char *en)
     return o;
 }
 
+static const struct mamori_check_text unknown_text = {"", "", "", "", "", ""};
+
 cJSON *mamori_check_result_json(const struct mamori_check *check,
                                 const struct mamori_check_result *result)
 {
+    const struct mamori_check_text *found = mamori_catalogue_find(check->id);
+    const struct mamori_check_text *text = found ? found : &unknown_text;
     cJSON *o = cJSON_CreateObject();
     cJSON *ev = result->evidence ? cJSON_Duplicate(result->evidence, true) : cJSON_CreateObject();
 
     if (o == NULL || ev == NULL || cJSON_AddStringToObject(o, "id", check->id) == NULL ||
         cJSON_AddStringToObject(o, "verdict", mamori_verdict_name(result->verdict)) == NULL ||
-        !cJSON_AddItemToObject(o, "title", bilingual(check->title_ja, check->title_en)) ||
+        !cJSON_AddItemToObject(o, "title", bilingual(text->title_ja, text->title_en)) ||
         !cJSON_AddItemToObject(o, "detail", bilingual(result->detail_ja, result->detail_en)) ||
         !cJSON_AddItemToObject(o, "remediation",
-                               bilingual(check->remediation_ja, check->remediation_en)) ||
-        cJSON_AddStringToObject(o, "clause", check->clause) == NULL) {
+                               bilingual(text->remediation_ja, text->remediation_en)) ||
+        cJSON_AddStringToObject(o, "clause", text->clause) == NULL) {
         cJSON_Delete(ev);
         cJSON_Delete(o);
         return NULL;

@@ -4,11 +4,12 @@
  * ctx->root (never the live system when a fixture root is given), compares
  * them with the policy, and fills a result.  Checks never write anything.
  *
- * Each check has a stable ID (reports, exports and tests key on it), titles
- * and a remediation hint in Japanese and English, and the policy clause it
- * serves.  Results carry their text in both languages because they travel in
- * signed reports: the collector and auditors read them without our catalogs.
- * (Program chrome -- table headers, errors -- is translated with gettext.)
+ * Each check has a stable ID (reports, exports and tests key on it).  Its
+ * titles and remediation hint in Japanese and English and the policy clause
+ * it serves live in the check catalogue (catalogue.h), which the collector
+ * links too: reports carry the id, not the text.  A result's one-line detail
+ * is bilingual because it is what this PC found.  (Program chrome -- table
+ * headers, errors -- is translated with gettext.)
  *
  * The registry (registry.c) lists every check in the order they are shown. */
 #ifndef MAMORI_CHECK_H
@@ -20,6 +21,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "catalogue.h"
 #include "policy.h"
 
 struct mamori_wifi_source;
@@ -54,12 +56,7 @@ struct mamori_check_result {
 };
 
 struct mamori_check {
-    const char *id; /* e.g. "av.pattern_fresh" */
-    const char *title_ja;
-    const char *title_en;
-    const char *remediation_ja;
-    const char *remediation_en;
-    const char *clause; /* e.g. "001 §10(4)イ(イ) (B2)" -- see shared/requirements.md */
+    const char *id; /* e.g. "av.pattern_fresh"; its text: mamori_catalogue_find(id) */
     void (*run)(const struct mamori_check_ctx *ctx, struct mamori_check_result *result);
 };
 

@@ -199,17 +199,5 @@ static void run_login_no_autologin(const struct mamori_check_ctx *ctx,
 
 const struct mamori_check mamori_check_login_no_autologin = {
     .id = "login.no_autologin",
-    .title_ja = "自動ログインが無効で、空のパスワードがない",
-    .title_en = "No automatic login and no empty passwords",
-    .remediation_ja =
-        "GDM は /etc/gdm3/custom.conf の [daemon] で AutomaticLoginEnable=false と "
-        "TimedLoginEnable=false、LightDM は lightdm.conf(.d) の autologin-user を削除、"
-        "SDDM は sddm.conf(.d) の [Autologin] User= を削除してください。空パスワードの"
-        "アカウントは sudo passwd -l ユーザー名 でロックしてください。",
-    .remediation_en = "GDM: set AutomaticLoginEnable=false and TimedLoginEnable=false under "
-                      "[daemon] in /etc/gdm3/custom.conf; LightDM: remove autologin-user from "
-                      "lightdm.conf(.d); SDDM: remove [Autologin] User= from sddm.conf(.d). Lock "
-                      "accounts with an empty password: sudo passwd -l USER.",
-    .clause = "001 §9(4)ウ",
     .run = run_login_no_autologin,
 };

@@ -299,12 +299,5 @@ static void run_net_only_approved(const struct mamori_check_ctx *ctx,
 
 const struct mamori_check mamori_check_net_only_approved = {
     .id = "net.only_approved",
-    .title_ja = "指定されたネットワークのみに接続",
-    .title_en = "Only the designated networks are joined",
-    .remediation_ja = "承認されていないインターフェース・USBテザリング・無線LANを切断するか、"
-                      "承認済みなら network.interfaces に登録してください",
-    .remediation_en = "Disconnect unapproved interfaces, USB tethering and Wi-Fi, or register an "
-                      "approved interface in network.interfaces",
-    .clause = "001 §10(1)ツ, §10(1)シ, §7(1)ア (E1, E3, E6)",
     .run = run_net_only_approved,
 };

@@ -183,20 +183,5 @@ static void run_browser_store_disabled(const struct mamori_check_ctx *ctx,
 
 const struct mamori_check mamori_check_passwords_browser_store_disabled = {
     .id = "passwords.browser_store_disabled",
-    .title_ja = "ブラウザのパスワード保存がポリシーで禁止されている",
-    .title_en = "Browsers are forbidden by policy to save passwords",
-    .remediation_ja = "Chrome は /etc/opt/chrome/policies/managed/mamori.json、Chromium は "
-                      "/etc/chromium/policies/managed/mamori.json、Edge は "
-                      "/etc/opt/edge/policies/managed/mamori.json に "
-                      "{\"PasswordManagerEnabled\": false} を置き、Firefox は "
-                      "/etc/firefox/policies/policies.json に {\"policies\": "
-                      "{\"PasswordManagerEnabled\": false, \"OfferToSaveLogins\": false}} "
-                      "を置いてください。",
-    .remediation_en = "Chrome: put {\"PasswordManagerEnabled\": false} in "
-                      "/etc/opt/chrome/policies/managed/mamori.json (Chromium: "
-                      "/etc/chromium/policies/managed/, Edge: /etc/opt/edge/policies/managed/); "
-                      "Firefox: {\"policies\": {\"PasswordManagerEnabled\": false, "
-                      "\"OfferToSaveLogins\": false}} in /etc/firefox/policies/policies.json.",
-    .clause = "001 §8(4)イ",
     .run = run_browser_store_disabled,
 };

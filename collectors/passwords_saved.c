@@ -247,15 +247,5 @@ static void run_no_saved_logins(const struct mamori_check_ctx *ctx,
 
 const struct mamori_check mamori_check_passwords_no_saved_logins = {
     .id = "passwords.no_saved_logins",
-    .title_ja = "ブラウザにログイン情報が保存されていない",
-    .title_en = "No logins are saved in browsers",
-    .remediation_ja = "各利用者のブラウザで保存済みパスワードを削除してください（Firefox: 設定 → "
-                      "プライバシーとセキュリティ → 保存されたログイン情報、Chrome/Edge: 設定 → "
-                      "パスワード）。再発防止に passwords.browser_store_disabled の設定も行って"
-                      "ください。",
-    .remediation_en = "Have each user delete saved passwords (Firefox: Settings → Privacy & "
-                      "Security → Saved Logins; Chrome/Edge: Settings → Passwords), and disable "
-                      "saving by policy (see passwords.browser_store_disabled).",
-    .clause = "001 §8(4)イ",
     .run = run_no_saved_logins,
 };

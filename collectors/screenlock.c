@@ -330,58 +330,17 @@ static void run_screenlock_locked_down(const struct mamori_check_ctx *ctx,
                          "users cannot change the screen-lock settings");
 }
 
-#define DCONF_FIX_JA                                                                                   \
-    "GNOME は /etc/dconf/profile/user に user-db:user と system-db:local を書き、"              \
-    "/etc/dconf/db/local.d/00-screensaver に [org/gnome/desktop/session] idle-delay=uint32 300 "      \
-    "と "                                                                                             \
-    "[org/gnome/desktop/screensaver] lock-enabled=true, lock-delay=uint32 0 を設定して sudo "     \
-    "dconf "                                                                                           \
-    "update を実行してください（MATE は org/mate、Cinnamon は org/cinnamon）。KDE は " \
-    "/etc/xdg/kscreenlockerrc の [Daemon] に Autolock[$i]=true, Timeout[$i]=5, "                     \
-    "LockOnResume[$i]=true。"
-#define DCONF_FIX_EN                                                                               \
-    "GNOME: put user-db:user and system-db:local in /etc/dconf/profile/user, set "                 \
-    "[org/gnome/desktop/session] idle-delay=uint32 300 and [org/gnome/desktop/screensaver] "       \
-    "lock-enabled=true, lock-delay=uint32 0 in /etc/dconf/db/local.d/00-screensaver, then run "    \
-    "sudo dconf update (MATE: org/mate, Cinnamon: org/cinnamon). KDE: [Daemon] "                   \
-    "Autolock[$i]=true, "                                                                          \
-    "Timeout[$i]=5, LockOnResume[$i]=true in /etc/xdg/kscreenlockerrc."
-
 const struct mamori_check mamori_check_screenlock_enabled = {
     .id = "screenlock.enabled",
-    .title_ja = "放置時に画面が自動でロックされる",
-    .title_en = "The screen locks automatically when idle",
-    .remediation_ja = DCONF_FIX_JA,
-    .remediation_en = DCONF_FIX_EN,
-    .clause = "001 §9(1)ク",
     .run = run_screenlock_enabled,
 };
 
 const struct mamori_check mamori_check_screenlock_idle_timeout = {
     .id = "screenlock.idle_timeout",
-    .title_ja = "画面ロックまでの時間が上限以内である",
-    .title_en = "Idle time before the lock is within the limit",
-    .remediation_ja = DCONF_FIX_JA,
-    .remediation_en = DCONF_FIX_EN,
-    .clause = "001 §9(1)ク",
     .run = run_screenlock_idle_timeout,
 };
 
 const struct mamori_check mamori_check_screenlock_locked_down = {
     .id = "screenlock.locked_down",
-    .title_ja = "画面ロック設定を利用者が変更できない",
-    .title_en = "Users cannot change the screen-lock settings",
-    .remediation_ja =
-        "/etc/dconf/db/local.d/locks/screensaver に "
-        "/org/gnome/desktop/session/idle-delay、"
-        "/org/gnome/desktop/screensaver/lock-enabled、"
-        "/org/gnome/desktop/screensaver/lock-delay を 1 行ずつ書き、sudo dconf update "
-        "を実行してください。KDE はキーに [$i] を付けてください。",
-    .remediation_en = "List /org/gnome/desktop/session/idle-delay, "
-                      "/org/gnome/desktop/screensaver/lock-enabled and "
-                      "/org/gnome/desktop/screensaver/lock-delay, one per line, in "
-                      "/etc/dconf/db/local.d/locks/screensaver and run sudo dconf update. KDE: "
-                      "mark the keys with [$i].",
-    .clause = "001 §9(1)ク",
     .run = run_screenlock_locked_down,
 };

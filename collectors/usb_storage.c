@@ -137,18 +137,5 @@ static void run(const struct mamori_check_ctx *ctx, struct mamori_check_result *
 
 const struct mamori_check mamori_check_usb_storage_blocked = {
     .id = "usb.storage_blocked",
-    .title_ja = "USBメモリ等による持ち出しが制限されている",
-    .title_en = "Taking data out on USB storage is blocked",
-    .remediation_ja =
-        "mamori-agent を起動してください（systemctl start mamori-agent）。登録媒体が必要な場合は"
-        "外部記録媒体管理台帳に登録し、ポリシーの usb.allow に "
-        "vid:pid・シリアル・期限を記載します。"
-        "監査モード（usb.mode: audit）は移行期間のみ使用してください。",
-    .remediation_en =
-        "Start mamori-agent (systemctl start mamori-agent). Register media that must be used in "
-        "the "
-        "media ledger and list them in the policy's usb.allow (vid:pid, serial, until). Use "
-        "usb.mode audit only during a transition.",
-    .clause = "001 §7(1)イ(イ), §10(4)イ(エ), §9(1)カ (A1-A3)",
     .run = run,
 };

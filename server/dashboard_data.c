@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base64url.h"
+#include "catalogue.h"
 #include "report_doc.h"
 
 /* The trend table, and indexes that keep the overview fast at 100,000 PCs
@@ -526,6 +527,33 @@ static void copy_member(cJSON *to, const cJSON *from, const char *name)
         cJSON_AddItemToObject(to, name, cJSON_Duplicate(v, 1));
 }
 
+static void set_bilingual(cJSON *check, const char *member, const char *ja, const char *en)
+{
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "ja", ja);
+    cJSON_AddStringToObject(b, "en", en);
+    cJSON_DeleteItemFromObjectCaseSensitive(check, member);
+    cJSON_AddItemToObject(check, member, b);
+}
+
+/* The catalogue's words win; a check this build does not know keeps what
+ * its (schema 1) report carried. */
+static void catalogue_text(cJSON *checks)
+{
+    cJSON *c;
+    cJSON_ArrayForEach(c, checks)
+    {
+        const struct mamori_check_text *t =
+            mamori_catalogue_find(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "id")));
+        if (t == NULL)
+            continue;
+        set_bilingual(c, "title", t->title_ja, t->title_en);
+        set_bilingual(c, "remediation", t->remediation_ja, t->remediation_en);
+        cJSON_DeleteItemFromObjectCaseSensitive(c, "clause");
+        cJSON_AddStringToObject(c, "clause", t->clause);
+    }
+}
+
 void mamori_dash_merge_report(cJSON *checks, const cJSON *payload)
 {
     static const char *const members[] = {"title",  "detail",   "remediation",
@@ -548,36 +576,13 @@ void mamori_dash_merge_report(cJSON *checks, const cJSON *payload)
         for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++)
             copy_member(mine, rc, members[i]);
     }
+    catalogue_text(checks);
 }
 
 const char *mamori_dash_check_title(const char *id, int en)
 {
-    static const struct {
-        const char *id, *ja, *en;
-    } titles[] = {
-        {"usb.storage_blocked", "USBメモリ等による持ち出しが制限されている",
-         "Taking data out on USB storage is blocked"},
-        {"av.resident", "ウイルス対策ソフトが常駐している", "Antivirus is resident"},
-        {"av.pattern_fresh", "ウイルス対策のパターンファイルが最新である",
-         "Antivirus pattern file is up to date"},
-        {"screenlock.enabled", "放置時に画面が自動でロックされる",
-         "The screen locks automatically when idle"},
-        {"screenlock.idle_timeout", "画面ロックまでの時間が上限以内である",
-         "Idle time before the lock is within the limit"},
-        {"screenlock.locked_down", "画面ロック設定を利用者が変更できない",
-         "Users cannot change the screen-lock settings"},
-        {"passwords.browser_store_disabled", "ブラウザのパスワード保存がポリシーで禁止されている",
-         "Browsers are forbidden by policy to save passwords"},
-        {"passwords.no_saved_logins", "ブラウザにログイン情報が保存されていない",
-         "No logins are saved in browsers"},
-        {"login.no_autologin", "自動ログインが無効で、空のパスワードがない",
-         "No automatic login and no empty passwords"},
-        {"net.only_approved", "指定されたネットワークのみに接続",
-         "Only the designated networks are joined"},
-        {"agent.integrity", "エージェントの自己防護", "Agent self-protection"},
-    };
-    for (size_t i = 0; id != NULL && i < sizeof(titles) / sizeof(titles[0]); i++)
-        if (strcmp(id, titles[i].id) == 0)
-            return en ? titles[i].en : titles[i].ja;
-    return NULL;
+    const struct mamori_check_text *t = mamori_catalogue_find(id);
+    if (t == NULL)
+        return NULL;
+    return en ? t->title_en : t->title_ja;
 }

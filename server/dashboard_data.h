@@ -61,12 +61,16 @@ cJSON *mamori_dash_host(struct mamori_server *s, const char *name);
 /* The payload of a stored (already verified) JWS, parsed; NULL if it is not
  * a JSON object.  Reads report content, which PCs wrote. */
 cJSON *mamori_dash_jws_payload(const char *jws, size_t len);
-/* Merge a report payload's checks (titles, detail, remediation, evidence)
- * into checks (from check_state), matching by id; checks only in the
- * payload are added. */
+/* Merge a report payload's checks (detail, evidence, and what a schema-1
+ * report carried: title, remediation, clause) into checks (from
+ * check_state), matching by id; checks only in the payload are added.  Then
+ * every check the catalogue knows takes its title, remediation and clause
+ * from the catalogue (collectors/catalogue.h); an unknown id keeps the
+ * report's. */
 void mamori_dash_merge_report(cJSON *checks, const cJSON *payload);
 
-/* Title of a known check id in Japanese or English, or NULL. */
+/* Title of a known check id in Japanese or English (from the catalogue),
+ * or NULL. */
 const char *mamori_dash_check_title(const char *id, int en);
 
 #endif

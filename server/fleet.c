@@ -5,6 +5,7 @@
 #include <locale.h>
 #include <string.h>
 
+#include "catalogue.h"
 #include "report_doc.h"
 
 #define _(s) gettext(s)
@@ -199,11 +200,24 @@ void mamori_fleet_print(FILE *out, const cJSON *sum)
     }
 }
 
+/* Japanese when the messages locale is Japanese, as gettext would choose. */
+static int japanese(void)
+{
+    const char *loc = setlocale(LC_MESSAGES, NULL);
+    return loc != NULL && strncmp(loc, "ja", 2) == 0;
+}
+
+/* A check's title comes from the catalogue by id (reports do not carry it). */
+static const char *check_title(const char *id)
+{
+    const struct mamori_check_text *t = mamori_catalogue_find(id);
+    return t == NULL ? "" : japanese() ? t->title_ja : t->title_en;
+}
+
 void mamori_fleet_print_events(FILE *out, const cJSON *events)
 {
     const cJSON *e;
-    const char *loc = setlocale(LC_MESSAGES, NULL);
-    int ja = loc != NULL && strncmp(loc, "ja", 2) == 0;
+    int ja = japanese();
     cJSON_ArrayForEach(e, events)
     {
         const cJSON *summary = cJSON_GetObjectItem(e, "summary");
@@ -223,8 +237,8 @@ void mamori_fleet_print_host(FILE *out, const cJSON *host)
     fprintf(out, "\n%s\n", _("Checks"));
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(host, "checks"))
     {
-        fprintf(out, "  %-36s %-15s %s %s\n", str(c, "id"), str(c, "verdict"), _("since"),
-                str(c, "since"));
+        fprintf(out, "  %-36s %-15s %s %s  %s\n", str(c, "id"), str(c, "verdict"), _("since"),
+                str(c, "since"), check_title(str(c, "id")));
     }
     fprintf(out, "\n%s\n", _("Recent reports"));
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(host, "history"))

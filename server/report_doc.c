@@ -1,4 +1,9 @@
-/* report_doc.c -- validation of signed report payloads (schema 1).
+/* report_doc.c -- validation of signed report payloads (schemas 1 and 2).
+ *
+ * Schema 2 (current agents) carries compact checks and the check catalogue
+ * version; schema 1 (older agents, and reports they spooled before an
+ * upgrade) carries each check's title and remediation.  Both are accepted,
+ * so no spooled report is lost when the agents are upgraded.
  *
  * Shape errors are answered with HTTP 400 and a message naming the member, so
  * a broken agent build is easy to diagnose from the collector log. */
@@ -202,6 +207,18 @@ static int parse_events(const cJSON *events, char *err, size_t errlen)
     return 0;
 }
 
+static int parse_catalogue(struct mamori_report *r, char *err, size_t errlen)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->doc, "catalogue");
+    if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 1000000 ||
+        v->valuedouble != (double)(int)v->valuedouble) {
+        snprintf(err, errlen, "catalogue: missing or not a positive integer (schema 2)");
+        return -1;
+    }
+    r->catalogue = (int)v->valuedouble;
+    return 0;
+}
+
 static int parse_top(struct mamori_report *r, char *err, size_t errlen)
 {
     const cJSON *doc = r->doc, *schema, *seq;
@@ -212,10 +229,13 @@ static int parse_top(struct mamori_report *r, char *err, size_t errlen)
         return -1;
     }
     schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
-    if (!cJSON_IsNumber(schema) || schema->valuedouble != 1) {
-        snprintf(err, errlen, "schema: missing or not 1");
+    if (!cJSON_IsNumber(schema) || (schema->valuedouble != 1 && schema->valuedouble != 2)) {
+        snprintf(err, errlen, "schema: missing or not 1 or 2");
         return -1;
     }
+    r->schema = (int)schema->valuedouble;
+    if (r->schema == 2 && parse_catalogue(r, err, errlen) != 0)
+        return -1;
     seq = cJSON_GetObjectItemCaseSensitive(doc, "seq");
     if (!cJSON_IsNumber(seq) || seq->valuedouble < 0 || seq->valuedouble > 9007199254740991.0 ||
         seq->valuedouble != (double)(int64_t)seq->valuedouble) {

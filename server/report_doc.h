@@ -1,8 +1,9 @@
 /* report_doc.h -- the report document a host signs, as the collector sees it.
  *
  * After the JWS signature checks out, ingest hands the payload bytes to
- * mamori_report_parse(), which checks the shape (schema 1, docs/server.md)
- * and pulls out what storage indexes on.  Everything else stays in the raw
+ * mamori_report_parse(), which checks the shape (schema 2, or schema 1 as
+ * older agents still have spooled; docs/report-schema.md) and pulls out
+ * what storage indexes on.  Everything else stays in the raw
  * JWS kept for audit.  The parser never trusts the bytes: it is fuzzed
  * (tests/fuzz/fuzz_ingest.c). */
 #ifndef MAMORI_SERVER_REPORT_DOC_H
@@ -18,6 +19,8 @@
 
 struct mamori_report {
     cJSON *doc;          /* owns every string below */
+    int schema;          /* 1 (checks carry their text) or 2 (compact) */
+    int catalogue;       /* schema 2: check catalogue version; 0 for schema 1 */
     const char *host_id; /* 64 lowercase hex */
     const char *hostname;
     const char *segment;

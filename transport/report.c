@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "digest.h"
+#include "catalogue.h"
 #include "durable_file.h"
 #include "event.h"
 
@@ -76,6 +77,22 @@ static cJSON *host_json(const struct mamori_report_host *host)
     return h;
 }
 
+/* Drop what the catalogue says (title, remediation, clause) and the detail
+ * of a pass, which only restates the title beside the evidence. */
+static void compact_checks(cJSON *checks)
+{
+    cJSON *c;
+    cJSON_ArrayForEach(c, checks)
+    {
+        const char *verdict = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "verdict"));
+        cJSON_DeleteItemFromObjectCaseSensitive(c, "title");
+        cJSON_DeleteItemFromObjectCaseSensitive(c, "remediation");
+        cJSON_DeleteItemFromObjectCaseSensitive(c, "clause");
+        if (verdict != NULL && strcmp(verdict, "pass") == 0)
+            cJSON_DeleteItemFromObjectCaseSensitive(c, "detail");
+    }
+}
+
 cJSON *mamori_report_build(const struct mamori_report_host *host, uint64_t seq, time_t when,
                            const char *policy_version, cJSON *checks, cJSON *events,
                            uint64_t dropped)
@@ -95,6 +112,8 @@ cJSON *mamori_report_build(const struct mamori_report_host *host, uint64_t seq, 
     cJSON_AddStringToObject(r, "time", stamp);
     cJSON_AddStringToObject(r, "policy_version", policy_version ? policy_version : "");
     cJSON_AddStringToObject(r, "agent_version", MAMORI_VERSION);
+    cJSON_AddNumberToObject(r, "catalogue", MAMORI_CATALOGUE_VERSION);
+    compact_checks(checks);
     cJSON_AddItemToObject(r, "checks", checks ? checks : cJSON_CreateArray());
     cJSON_AddItemToObject(r, "events", events ? events : cJSON_CreateArray());
     cJSON *spool = cJSON_AddObjectToObject(r, "spool");

@@ -5,6 +5,12 @@
  * many reports the spool had to drop.  docs/report-schema.md is the
  * normative description; this file builds exactly that shape.
  *
+ * Checks travel compactly (schema 2): id, verdict, evidence, and the
+ * one-line detail only when the verdict is not a pass.  Titles, remediation
+ * and clause are not repeated in every report: the report names the check
+ * catalogue version (collectors/catalogue.h) and the collector links the same
+ * catalogue.  This keeps a typical signed report under 4 KiB.
+ *
  * seq is monotonic per host across restarts and crashes: the next value is
  * written durably *before* it is used, so a crash can skip a number but
  * never reuse one (the collector treats a reused seq as a replay). */
@@ -16,7 +22,7 @@
 
 #include <cjson/cJSON.h>
 
-#define MAMORI_REPORT_SCHEMA 1
+#define MAMORI_REPORT_SCHEMA 2
 #define MAMORI_SEQ_FILE      "seq"
 #define MAMORI_HOST_ID_LEN   64 /* hex SHA-256 */
 
@@ -45,7 +51,8 @@ int mamori_host_id(const char *root, const char *override, char *out, size_t out
                    size_t errlen);
 
 /* Build the report.  Takes ownership of checks and events (JSON arrays; NULL
- * means empty).  NULL on OOM. */
+ * means empty).  checks may be in the full shape of mamori_check_result_json
+ * (collectors/check.h); they are made compact (see above).  NULL on OOM. */
 cJSON *mamori_report_build(const struct mamori_report_host *host, uint64_t seq, time_t when,
                            const char *policy_version, cJSON *checks, cJSON *events,
                            uint64_t dropped);

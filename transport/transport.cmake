@@ -4,5 +4,5 @@ file(GLOB MAMORI_TRANSPORT_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}
 list(REMOVE_ITEM MAMORI_TRANSPORT_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/event.c)
 add_library(mamori_transport STATIC ${MAMORI_TRANSPORT_SOURCES})
 target_include_directories(mamori_transport PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(mamori_transport PUBLIC mamori_event mamori_policy PkgConfig::OPENSSL
+target_link_libraries(mamori_transport PUBLIC mamori_event mamori_policy mamori_catalogue PkgConfig::OPENSSL
                       PkgConfig::CURL PkgConfig::CJSON)

@@ -71,7 +71,10 @@ csrf=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$dir/body" | head -1 | sed 's/.*
 # One PC: the failing check, since when, and what to do (Japanese).
 [ "$(req GET /ui/hosts/soumu-pc02 -b "$jar")" = 200 ] || fail "host page"
 body_has '放置時に画面が自動でロックされる' "check title"
-body_has '設定で画面ロックを有効にし、ロックまでの時間を5分以内にしてください。' "remediation"
+# fleet.json's reports are schema 1 and carry their own remediation; the
+# catalogue's words (collectors/catalogue.c) win for a known check.
+body_has 'GNOME は /etc/dconf/profile/user に user-db:user と system-db:local を書き' "remediation"
+body_lacks '設定で画面ロックを有効にし' "the report's own remediation"
 body_has 'class="check-failing"' "failing row"
 [ "$(req GET '/ui/hosts/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E' -b "$jar")" = 200 ] ||
     fail "hostile host page"
@@ -112,7 +115,7 @@ for t in checks segments trend silent usb-blocks net-blocks audit; do
     [ "$(head -c 3 "$dir/body" | od -An -tx1 | tr -d ' ')" = efbbbf ] || fail "CSV $t without BOM"
 done
 [ "$(req GET '/ui/csv/host-checks.csv?host=soumu-pc02' -b "$jar")" = 200 ] || fail "host CSV"
-grep -q '設定で画面ロックを有効に' "$dir/body" || fail "host CSV remediation"
+grep -q 'GNOME は /etc/dconf/profile/user' "$dir/body" || fail "host CSV remediation"
 [ "$(req GET /ui/csv/nope.csv -b "$jar")" = 404 ] || fail "unknown CSV"
 
 # Forms: CSRF token and same origin required.

@@ -10,6 +10,7 @@
 #include <event2/buffer.h>
 
 #include "base64url.h"
+#include "catalogue.h"
 #include "dashboard_data.h"
 #include "dashboard_page.h"
 
@@ -72,26 +73,60 @@ static char *jws_of(const char *payload)
     return jws;
 }
 
+static const char *bi(const cJSON *check, const char *member, const char *lang)
+{
+    return cJSON_GetObjectItem(cJSON_GetObjectItem(check, member), lang)->valuestring;
+}
+
+/* A schema-1 report carried its own words: the catalogue's replace them for
+ * known checks; an id this build does not know keeps the report's. */
 Test(report, payload_checks_merge_into_states)
 {
     char *jws = jws_of("{\"checks\":[{\"id\":\"screenlock.enabled\",\"verdict\":\"fail\","
                        "\"title\":{\"ja\":\"画面ロック\"},\"remediation\":{\"ja\":\"有効にする\"},"
-                       "\"evidence\":{\"idle\":0}},{\"id\":\"new.check\",\"verdict\":\"pass\"},"
+                       "\"evidence\":{\"idle\":0}},{\"id\":\"new.check\",\"verdict\":\"pass\","
+                       "\"title\":{\"ja\":\"新しい点検\",\"en\":\"New check\"}},"
                        "{\"verdict\":\"pass\"},7]}");
     cJSON *payload = mamori_dash_jws_payload(jws, strlen(jws));
     cJSON *checks = cJSON_Parse("[{\"id\":\"screenlock.enabled\",\"verdict\":\"fail\","
                                 "\"since\":\"2026-11-20T00:00:00Z\"}]");
+    const struct mamori_check_text *known = mamori_catalogue_find("screenlock.enabled");
     cJSON *first, *second;
     cr_assert_not_null(payload);
+    cr_assert_not_null(known);
     mamori_dash_merge_report(checks, payload);
     cr_assert_eq(cJSON_GetArraySize(checks), 2, "checks without an id are skipped");
     first = cJSON_GetArrayItem(checks, 0);
     second = cJSON_GetArrayItem(checks, 1);
     cr_assert_str_eq(cJSON_GetObjectItem(first, "since")->valuestring, "2026-11-20T00:00:00Z");
-    cr_assert_str_eq(
-        cJSON_GetObjectItem(cJSON_GetObjectItem(first, "remediation"), "ja")->valuestring,
-        "有効にする");
+    cr_assert_str_eq(bi(first, "remediation", "ja"), known->remediation_ja);
+    cr_assert_str_eq(bi(first, "title", "en"), known->title_en);
+    cr_assert_str_eq(cJSON_GetObjectItem(first, "clause")->valuestring, known->clause);
+    cr_assert_not_null(cJSON_GetObjectItem(first, "evidence"), "the report's evidence is kept");
     cr_assert_str_eq(cJSON_GetObjectItem(second, "id")->valuestring, "new.check");
+    cr_assert_str_eq(bi(second, "title", "ja"), "新しい点検");
+    cJSON_Delete(checks);
+    cJSON_Delete(payload);
+    free(jws);
+}
+
+/* Schema 2 carries no words: title and remediation come from the
+ * catalogue, the detail of a failing check from the report. */
+Test(report, compact_payload_takes_text_from_the_catalogue)
+{
+    char *jws = jws_of("{\"schema\":2,\"catalogue\":1,\"checks\":[{\"id\":\"av.resident\","
+                       "\"verdict\":\"fail\",\"detail\":{\"ja\":\"clamd がありません\","
+                       "\"en\":\"clamd is missing\"},\"evidence\":{\"missing\":[\"clamd\"]}}]}");
+    cJSON *payload = mamori_dash_jws_payload(jws, strlen(jws));
+    cJSON *checks = cJSON_CreateArray();
+    const struct mamori_check_text *known = mamori_catalogue_find("av.resident");
+    cJSON *c;
+    mamori_dash_merge_report(checks, payload);
+    c = cJSON_GetArrayItem(checks, 0);
+    cr_assert_not_null(c);
+    cr_assert_str_eq(bi(c, "title", "ja"), known->title_ja);
+    cr_assert_str_eq(bi(c, "remediation", "en"), known->remediation_en);
+    cr_assert_str_eq(bi(c, "detail", "en"), "clamd is missing");
     cJSON_Delete(checks);
     cJSON_Delete(payload);
     free(jws);

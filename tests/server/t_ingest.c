@@ -279,3 +279,42 @@ Test(ingest, report_of_a_client_that_hung_up_is_stored)
     cr_assert_eq(stored_reports(t.srv.store, &h), 2);
     thost_free(&h);
 }
+
+/* Reports spooled by agents before their upgrade (schema 1, with titles)
+ * and current ones (schema 2, compact) are both stored; a schema-2 report
+ * must name its catalogue. */
+static struct tresp send_shape(const struct thost *h, long seq, int schema, int catalogue)
+{
+    char *payload = treport_payload(h, seq, 0, "pass"), *text, *jws;
+    cJSON *doc = cJSON_Parse(payload);
+    struct tresp r;
+    cJSON_ReplaceItemInObject(doc, "schema", cJSON_CreateNumber(schema));
+    if (catalogue > 0)
+        cJSON_AddNumberToObject(doc, "catalogue", catalogue);
+    text = cJSON_PrintUnformatted(doc);
+    jws = treport_sign(h, NULL, text);
+    r = tsrv_post(&t, h, "/v1/reports", "application/jose", jws, strlen(jws));
+    free(jws);
+    free(text);
+    free(payload);
+    cJSON_Delete(doc);
+    return r;
+}
+
+Test(ingest, old_and_compact_report_shapes_are_both_stored)
+{
+    struct thost h;
+    struct tresp r;
+
+    enrolled(&h, "pc-upgrade");
+    cr_assert_eq(send_shape(&h, 1, 1, 0).status, 200, "schema 1 (spooled before the upgrade)");
+    r = send_shape(&h, 2, 2, 0);
+    cr_assert_eq(r.status, 400, "%s", r.body);
+    cr_assert(strstr(r.body, "catalogue") != NULL, "the error names the member: %s", r.body);
+    r = send_shape(&h, 2, 3, 1);
+    cr_assert_eq(r.status, 400, "an unknown schema: %s", r.body);
+    r = send_shape(&h, 2, 2, 1);
+    cr_assert_eq(r.status, 200, "schema 2: %s", r.body);
+    cr_assert_eq(stored_reports(t.srv.store, &h), 2);
+    thost_free(&h);
+}

@@ -80,4 +80,15 @@ case "$out" in *"4 hex digits"*"64 hex digits"*) ;; *) fail "short fingerprint m
 "$srv" fleet --json --config "$conf" >"$dir/fleet.json"
 grep -q '"hosts":[[:space:]]*2' "$dir/fleet.json" || fail "fleet lacks the hosts: $(cat "$dir/fleet.json")"
 "$srv" host "$hid" --json --config "$conf" | grep -q '"last_seq"' || fail "host view"
+# The report is schema 2 (no titles inside); the host view names the checks
+# from the catalogue the collector links.
+python3 - "$dir/p2" <<'PY' || fail "the agent's report is not a compact schema-2 report"
+import base64, json, sys
+seg = open(sys.argv[1]).read().split(".")[1]
+doc = json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4)))
+assert doc["schema"] == 2 and doc["catalogue"] >= 1, doc
+assert all("title" not in c and "remediation" not in c for c in doc["checks"]), doc["checks"]
+PY
+LANG=C "$srv" host "$hid" --config "$conf" | grep -q "Antivirus is resident" ||
+    fail "host view without the catalogue's titles: $(LANG=C "$srv" host "$hid" --config "$conf")"
 echo "PASS"

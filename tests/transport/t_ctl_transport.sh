@@ -15,8 +15,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 payload() { cut -d. -f2 "$1" | tr '_-' '/+' | python3 -c 'import sys,base64,json
 s=sys.stdin.read().strip(); s+="="*(-len(s)%4); d=json.loads(base64.b64decode(s))
 print(d["seq"], d["host"]["id"], d["host"]["segment"], d["schema"])'; }
-[[ $(payload "$tmp/r1") == "1 beef mynumber 1" ]] || fail "first report: $(payload "$tmp/r1")"
-[[ $(payload "$tmp/r2") == "2 beef mynumber 1" ]] || fail "seq must advance: $(payload "$tmp/r2")"
+[[ $(payload "$tmp/r1") == "1 beef mynumber 2" ]] || fail "first report: $(payload "$tmp/r1")"
+[[ $(payload "$tmp/r2") == "2 beef mynumber 2" ]] || fail "seq must advance: $(payload "$tmp/r2")"
 [[ $(stat -c %a "$tmp/s/device.key") == 600 ]] || fail "device key not 0600"
 
 # queue: empty, then two spooled files; a writer's .tmp file is left alone.

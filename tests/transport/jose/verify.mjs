@@ -3,7 +3,7 @@
 // self-consistent.  usage: node verify.mjs PUBLIC_KEY.pem REPORT.jws
 // Prints the payload's seq and exits 0 when the signature verifies, the
 // header is {"alg":"EdDSA","kid":<RFC 7638 thumbprint>} and the payload is a
-// schema-1 report; exits 1 otherwise.
+// schema-2 report (compact checks naming the catalogue); exits 1 otherwise.
 import { readFileSync } from 'node:fs';
 import { createPublicKey } from 'node:crypto';
 import * as jose from 'jose';
@@ -21,8 +21,9 @@ if (protectedHeader.kid !== thumbprint) {
   process.exit(1);
 }
 const report = JSON.parse(new TextDecoder().decode(payload));
-if (report.schema !== 1 || !Number.isInteger(report.seq) || !Array.isArray(report.checks)) {
-  console.error('payload is not a schema-1 report');
+if (report.schema !== 2 || !Number.isInteger(report.catalogue) || !Number.isInteger(report.seq) ||
+    !Array.isArray(report.checks)) {
+  console.error('payload is not a schema-2 report');
   process.exit(1);
 }
 console.log(`verified seq=${report.seq} kid=${protectedHeader.kid}`);
