@@ -319,13 +319,37 @@ static int parse_hex16(const char *s, uint16_t *out)
     return 0;
 }
 
-/* "YYYY-MM-DD" (valid through the end of that day, local time) or a number of
- * seconds since the epoch. */
+/* "YYYY-MM-DDTHH:MM:SS" with "Z" or "+HH:MM"/"-HH:MM": an instant (what a
+ * central bundle carries, so collector and PC agree whatever their zone). */
+static int parse_instant(const char *s, time_t *out)
+{
+    struct tm tm = {0};
+    char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    int oh, om, used = 0;
+    long offset = 0;
+
+    if (end == NULL)
+        return -1;
+    if (strcmp(end, "Z") != 0) {
+        if ((end[0] != '+' && end[0] != '-') ||
+            sscanf(end + 1, "%2d:%2d%n", &oh, &om, &used) != 2 || end[1 + used] != '\0' ||
+            used != 5 || oh > 23 || om > 59)
+            return -1;
+        offset = (end[0] == '-' ? -1L : 1L) * (oh * 3600L + om * 60L);
+    }
+    *out = timegm(&tm) - offset;
+    return 0;
+}
+
+/* "YYYY-MM-DD" (valid through the end of that day, local time) or an
+ * RFC 3339 instant (the last second it is valid). */
 static int parse_until(const char *s, time_t *out)
 {
     struct tm tm = {0};
     char *end;
 
+    if (strlen(s) > 10)
+        return parse_instant(s, out);
     end = strptime(s, "%Y-%m-%d", &tm);
     if (end == NULL || *end != '\0' || strlen(s) != 10)
         return -1;
@@ -388,7 +412,10 @@ static int parse_usb_allow_entry(const struct parse *p, const cJSON *e, const ch
     rc = 0;
     if (until != NULL && parse_until(until, &a->until) != 0) {
         snprintf(child, sizeof(child), "%s.until", path);
-        rc = fail(p, child, "malformed date \"%.32s\": expected YYYY-MM-DD", until);
+        rc = fail(p, child,
+                  "malformed date \"%.32s\": expected YYYY-MM-DD or an RFC 3339 time"
+                  " (2027-03-31T17:00:00+09:00)",
+                  until);
     }
     free(until);
     return rc;

@@ -40,12 +40,16 @@ static const struct key keys[] = {
     STR(server_key, K_PATH, "server private key (0600)"),
     STR(enroll_secret_file, K_PATH, "enrolment secret (0600)"),
     STR(api_token_file, K_PATH, "bearer token for the query API (0600)"),
+    STR(policy_key, K_PATH,
+        "central policy signing key (Ed25519, 0600; mamori-server policy keygen)"),
     STR(db, K_STR, "sqlite or postgresql"),
     STR(db_path, K_PATH, "SQLite database file"),
     STR(db_dsn, K_STR, "PostgreSQL connection string (libpq)"),
     NUM(max_body_bytes, K_LONG, "largest accepted request body"),
     NUM(time_window_past_seconds, K_LONG, "oldest accepted report time, seconds before now"),
     NUM(time_window_future_seconds, K_LONG, "newest accepted report time, seconds after now"),
+    NUM(policy_check_ms, K_INT,
+        "central policy: look for changes (policy, ledger, exceptions) at most this often"),
     NUM(report_interval_seconds, K_LONG, "expected interval between reports of one host"),
     NUM(silent_after_intervals, K_INT, "a host is silent after this many missed intervals"),
     NUM(retention_days, K_INT, "raw signed reports are kept this many days"),
@@ -73,11 +77,13 @@ void mamori_server_config_defaults(struct mamori_server_config *c, const char *d
     snprintf(c->server_key, sizeof(c->server_key), "%s/server.key", dir);
     snprintf(c->enroll_secret_file, sizeof(c->enroll_secret_file), "%s/enroll.secret", dir);
     snprintf(c->api_token_file, sizeof(c->api_token_file), "%s/api.token", dir);
+    snprintf(c->policy_key, sizeof(c->policy_key), "%s/policy.key", dir);
     snprintf(c->db, sizeof(c->db), "sqlite");
     snprintf(c->db_path, sizeof(c->db_path), "%s/mamori.db", dir);
     c->max_body_bytes = 256 * 1024;
     c->time_window_past_seconds = 7 * 86400;
     c->time_window_future_seconds = 600;
+    c->policy_check_ms = 1000;
     c->report_interval_seconds = 3600;
     c->silent_after_intervals = 3;
     c->retention_days = 400;
@@ -172,6 +178,10 @@ static int validate(const struct mamori_server_config *c, char *err, size_t errl
         c->dashboard_listen_port == c->listen_port &&
         strcmp(c->dashboard_listen_addr, c->listen_addr) == 0) {
         snprintf(err, errlen, "dashboard_listen_addr:port must differ from listen_addr:port");
+        return -1;
+    }
+    if (c->policy_check_ms < 0 || c->policy_check_ms > 3600000) {
+        snprintf(err, errlen, "policy_check_ms must be 0..3600000");
         return -1;
     }
     if (c->max_body_bytes < 1024 || c->report_interval_seconds < 1 ||

@@ -22,7 +22,9 @@ struct mamori_server_config {
     char server_cert[PATH_MAX], server_key[PATH_MAX];
     char enroll_secret_file[PATH_MAX];
     char api_token_file[PATH_MAX];
-    char db[16]; /* "sqlite" or "postgresql" */
+    char policy_key[PATH_MAX]; /* signs central policy bundles; absent = none */
+    int policy_check_ms;       /* how often acks look for policy changes */
+    char db[16];               /* "sqlite" or "postgresql" */
     char db_path[PATH_MAX];
     char db_dsn[1024];
     long max_body_bytes;

@@ -14,6 +14,7 @@
 #include "http.h"
 #include "jws.h"
 #include "metrics.h"
+#include "policy_central.h"
 #include "report_doc.h"
 
 static const char *member(const cJSON *obj, const char *name)
@@ -55,6 +56,7 @@ static cJSON *enrolled_reply(struct mamori_server *s, const struct mamori_host_r
     cJSON_AddStringToObject(doc, "ca", ca ? ca : "");
     cJSON_AddStringToObject(doc, "host_id", h->id);
     cJSON_AddStringToObject(doc, "kid", h->key_thumbprint);
+    mamori_policy_enrol_reply(s, doc);
     free(ca);
     return doc;
 }

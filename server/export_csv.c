@@ -14,7 +14,7 @@ static const char *str(const cJSON *o, const char *name)
     return cJSON_IsString(v) && v->valuestring ? v->valuestring : "";
 }
 
-static void cell(FILE *out, const char *v, int last)
+void mamori_csv_cell(FILE *out, const char *v, int last)
 {
     int quote = strpbrk(v, ",\"\r\n") != NULL;
     int neutralize = strchr("=+-@\t\r", v[0]) != NULL && v[0] != '\0';
@@ -68,34 +68,34 @@ static void header(FILE *out, const cJSON *ids)
 {
     const cJSON *id;
     char name[160];
-    cell(out, "host", 0);
-    cell(out, "hostname", 0);
-    cell(out, "department", 0);
-    cell(out, "segment", 0);
+    mamori_csv_cell(out, "host", 0);
+    mamori_csv_cell(out, "hostname", 0);
+    mamori_csv_cell(out, "department", 0);
+    mamori_csv_cell(out, "segment", 0);
     cJSON_ArrayForEach(id, ids)
     {
-        cell(out, id->valuestring, 0);
+        mamori_csv_cell(out, id->valuestring, 0);
         snprintf(name, sizeof(name), "%s since", id->valuestring);
-        cell(out, name, 0);
+        mamori_csv_cell(out, name, 0);
     }
-    cell(out, "last report", 1);
+    mamori_csv_cell(out, "last report", 1);
 }
 
 static void row(FILE *out, const cJSON *host, const cJSON *ids)
 {
     const cJSON *id;
     const cJSON *seen = cJSON_GetObjectItem(host, "last_seen");
-    cell(out, str(host, "id"), 0);
-    cell(out, str(host, "hostname"), 0);
-    cell(out, str(host, "department"), 0);
-    cell(out, str(host, "segment"), 0);
+    mamori_csv_cell(out, str(host, "id"), 0);
+    mamori_csv_cell(out, str(host, "hostname"), 0);
+    mamori_csv_cell(out, str(host, "department"), 0);
+    mamori_csv_cell(out, str(host, "segment"), 0);
     cJSON_ArrayForEach(id, ids)
     {
         const cJSON *c = find_check(host, id->valuestring);
-        cell(out, c ? str(c, "verdict") : "", 0);
-        cell(out, c ? str(c, "since") : "", 0);
+        mamori_csv_cell(out, c ? str(c, "verdict") : "", 0);
+        mamori_csv_cell(out, c ? str(c, "since") : "", 0);
     }
-    cell(out, cJSON_IsString(seen) ? seen->valuestring : "", 1);
+    mamori_csv_cell(out, cJSON_IsString(seen) ? seen->valuestring : "", 1);
 }
 
 int mamori_export_csv(FILE *out, const cJSON *hosts)

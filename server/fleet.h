@@ -26,5 +26,7 @@ void mamori_fleet_print_events(FILE *out, const cJSON *events);
 /* The audit table as CSV: UTF-8 BOM, CRLF, RFC 4180 quoting, cells that a
  * spreadsheet would run as formulas neutralized with a leading '. */
 int mamori_export_csv(FILE *out, const cJSON *hosts);
+/* One CSV cell the same way (last: end the row with CRLF). */
+void mamori_csv_cell(FILE *out, const char *v, int last);
 
 #endif

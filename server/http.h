@@ -47,6 +47,7 @@ extern const struct mamori_route mamori_ingest_routes[];
 extern const struct mamori_route mamori_enroll_routes[];
 extern const struct mamori_route mamori_api_routes[];
 extern const struct mamori_route mamori_relay_routes[];
+extern const struct mamori_route mamori_policy_routes[];
 
 /* Send doc (consumed) as JSON with the given status. */
 void mamori_http_json(struct mamori_http_request *r, int status, cJSON *doc);

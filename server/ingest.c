@@ -18,22 +18,11 @@
 
 #include <event2/http.h>
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
+#include "digest.h"
 #include "http.h"
 #include "ingest_queue.h"
-
-void mamori_sha256_hex(const void *data, size_t len, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[SHA256_DIGEST_LENGTH];
-    SHA256(data, len, md);
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[2 * SHA256_DIGEST_LENGTH] = '\0';
-}
+#include "policy_central.h"
 
 static int reject(enum mamori_ingest_outcome o, int status, const char *detail, cJSON **resp)
 {
@@ -129,17 +118,21 @@ static cJSON *answer(const char *status, const struct mamori_ingest_job *job)
     return doc;
 }
 
-int mamori_ingest_answer(const struct mamori_ingest_job *job, cJSON **resp)
+int mamori_ingest_answer(struct mamori_server *s, const struct mamori_ingest_job *job, cJSON **resp)
 {
+    const struct mamori_report *rep = &job->report;
+
     switch (job->in.result) {
     case MAMORI_INGEST_ACCEPTED:
         mamori_metrics_ingest(MAMORI_OUT_ACCEPTED);
         *resp = answer("accepted", job);
-        cJSON_AddStringToObject(*resp, "policy_version", job->report.policy_version);
+        cJSON_AddStringToObject(*resp, "policy_version", rep->policy_version);
+        mamori_policy_ack(s, rep->host_id, rep->segment, rep->department, *resp);
         return 200;
     case MAMORI_INGEST_DUPLICATE:
         mamori_metrics_ingest(MAMORI_OUT_DUPLICATE);
         *resp = answer("duplicate", job);
+        mamori_policy_ack(s, rep->host_id, rep->segment, rep->department, *resp);
         return 200;
     case MAMORI_INGEST_REPLAY:
         return reject(MAMORI_OUT_REPLAY, 409, NULL, resp);
@@ -173,7 +166,7 @@ int mamori_ingest_jws(struct mamori_server *s, EVP_PKEY *pub, const char *jws, s
         return status;
     in = &job->in;
     s->store->ops->ingest(s->store, &in, 1);
-    status = mamori_ingest_answer(job, resp);
+    status = mamori_ingest_answer(s, job, resp);
     mamori_ingest_job_free(job);
     return status;
 }

@@ -43,8 +43,10 @@ struct mamori_ingest_job {
  * status with *resp set (the rejection is counted). */
 int mamori_ingest_prepare(struct mamori_server *s, struct mamori_jws_verifier *v, char *jws,
                           size_t len, int relay, struct mamori_ingest_job **job, cJSON **resp);
-/* The HTTP status and body for a stored job (counted in metrics). */
-int mamori_ingest_answer(const struct mamori_ingest_job *job, cJSON **resp);
+/* The HTTP status and body for a stored job (counted in metrics); a stored
+ * report's acknowledgement names the central policy bundle for its host. */
+int mamori_ingest_answer(struct mamori_server *s, const struct mamori_ingest_job *job,
+                         cJSON **resp);
 void mamori_ingest_job_free(struct mamori_ingest_job *job);
 
 /* Verify and store the JWS compact (len bytes) from the host whose key is
@@ -52,8 +54,5 @@ void mamori_ingest_job_free(struct mamori_ingest_job *job);
  * status and sets *resp (caller owns).  The outcome is counted in metrics. */
 int mamori_ingest_jws(struct mamori_server *s, EVP_PKEY *pub, const char *jws, size_t len,
                       int relay, cJSON **resp);
-
-/* SHA-256 hex of data (out >= 65 bytes). */
-void mamori_sha256_hex(const void *data, size_t len, char *out);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "ca.h"
 #include "config.h"
+#include "policy_central.h"
 #include "store.h"
 
 #define _(s) gettext(s)
@@ -85,6 +86,7 @@ static void print_handout(FILE *out, const struct mamori_server_config *c,
     fprintf(out, "  %s SHA256 %s\n", _("CA fingerprint:"), fp);
     fprintf(out, "  %s %s\n\n", _("enrolment secret file:"), c->enroll_secret_file);
     fprintf(out, "%s %s\n", _("Query API token (keep private):"), c->api_token_file);
+    fprintf(out, "%s %s\n", _("Central policy signing key (keep private):"), c->policy_key);
     fprintf(out, "%s mamori-server serve --config %s\n", _("Start with:"), conf);
 }
 
@@ -109,7 +111,7 @@ int mamori_server_init(const struct mamori_init_options *opt, FILE *out, char *e
         snprintf(c.db_dsn, sizeof(c.db_dsn), "%s", opt->dsn);
     if (opt->port > 0)
         c.listen_port = opt->port;
-    if (make_pki(&c, opt, err, errlen) != 0)
+    if (make_pki(&c, opt, err, errlen) != 0 || mamori_policy_keygen(c.policy_key, err, errlen) < 0)
         return -1;
     if (write_secret(c.enroll_secret_file) != 0 || write_secret(c.api_token_file) != 0) {
         snprintf(err, errlen, "cannot write secrets in %s: %s", opt->dir, strerror(errno));

@@ -12,6 +12,7 @@
 #include "dashboard.h"
 #include "fleet.h"
 #include "init.h"
+#include "policy_central.h"
 #include "relay.h"
 #include "report_doc.h"
 #include "server.h"
@@ -31,15 +32,19 @@ static void usage(FILE *out)
               "       mamori-server host NAME [--json] [--config FILE]\n"
               "       mamori-server events [--type T] [--host H] [--since TIME] [--json]"
               " [--config FILE]\n"
-              "       mamori-server export --csv [--out FILE] [--config FILE]\n"
+              "       mamori-server export --csv [--table hosts|exceptions|ledger|policy]"
+              " [--out FILE] [--config FILE]\n"
               "       mamori-server bundle export [--since TIME] --out FILE [--config FILE]\n"
               "       mamori-server bundle import FILE [--config FILE]\n"
-              "       mamori-server relay-cert NAME KEY_FILE CERT_FILE [--config FILE]\n"));
+              "       mamori-server relay-cert NAME KEY_FILE CERT_FILE [--config FILE]\n"
+              "       mamori-server policy set|show|assign|remove|keygen ...  (--help)\n"
+              "       mamori-server usb import-ledger|ledger ...\n"
+              "       mamori-server exception add|list|revoke ...\n"));
 }
 
 struct cli {
     const char *config;
-    const char *type, *host, *since, *out, *db, *dsn;
+    const char *type, *host, *since, *out, *db, *dsn, *table;
     const char *names[16];
     int nnames, json, csv, port;
 };
@@ -47,12 +52,19 @@ struct cli {
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
-        {"type", required_argument, NULL, 't'},   {"host", required_argument, NULL, 'H'},
-        {"since", required_argument, NULL, 's'},  {"out", required_argument, NULL, 'o'},
-        {"csv", no_argument, NULL, 'C'},          {"name", required_argument, NULL, 'n'},
-        {"db", required_argument, NULL, 'd'},     {"dsn", required_argument, NULL, 'D'},
-        {"port", required_argument, NULL, 'p'},   {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"json", no_argument, NULL, 'j'},
+        {"type", required_argument, NULL, 't'},
+        {"host", required_argument, NULL, 'H'},
+        {"since", required_argument, NULL, 's'},
+        {"out", required_argument, NULL, 'o'},
+        {"csv", no_argument, NULL, 'C'},
+        {"name", required_argument, NULL, 'n'},
+        {"db", required_argument, NULL, 'd'},
+        {"dsn", required_argument, NULL, 'D'},
+        {"port", required_argument, NULL, 'p'},
+        {"table", required_argument, NULL, 'T'},
+        {NULL, 0, NULL, 0},
     };
     int ch;
     c->config = getenv("MAMORI_SERVER_CONFIG") ? getenv("MAMORI_SERVER_CONFIG") : DEFAULT_CONFIG;
@@ -87,6 +99,9 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             break;
         case 'p':
             c->port = atoi(optarg);
+            break;
+        case 'T':
+            c->table = optarg;
             break;
         case 'n':
             if (c->nnames < 16)
@@ -199,6 +214,17 @@ static int cmd_export(struct mamori_server *s, const struct cli *c)
         cJSON_Delete(hosts);
         return 2;
     }
+    if (c->table != NULL && strcmp(c->table, "hosts") != 0 && out != NULL) {
+        cJSON_Delete(hosts);
+        rc = mamori_policy_export_csv(s, c->table, out);
+        if (out != stdout && fclose(out) != 0)
+            rc = -1;
+        if (rc == -2)
+            fprintf(stderr, "%s",
+                    _("mamori-server export: --table is hosts, exceptions, ledger or"
+                      " policy\n"));
+        return rc == 0 ? 0 : rc == -2 ? 2 : 1;
+    }
     if (hosts == NULL || out == NULL) {
         fprintf(stderr, "mamori-server export: %s\n", c->out ? c->out : "storage");
         cJSON_Delete(hosts);
@@ -310,6 +336,8 @@ int main(int argc, char **argv)
     argc--;
     if (strcmp(cmd, "admin") == 0)
         return mamori_admin_main(argc, argv);
+    if (strcmp(cmd, "policy") == 0 || strcmp(cmd, "usb") == 0 || strcmp(cmd, "exception") == 0)
+        return mamori_policy_cli_main(cmd, argc, argv, DEFAULT_CONFIG);
     if (parse_cli(argc, argv, &c) != 0) {
         usage(stderr);
         return 2;

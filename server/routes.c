@@ -7,8 +7,13 @@
 #include <event2/buffer.h>
 
 const struct mamori_route *const mamori_route_tables[] = {
-    mamori_enroll_routes, mamori_ingest_routes,    mamori_api_routes,
-    mamori_relay_routes,  mamori_dashboard_routes, NULL,
+    mamori_enroll_routes,
+    mamori_ingest_routes,
+    mamori_api_routes,
+    mamori_relay_routes,
+    mamori_policy_routes,
+    mamori_dashboard_routes,
+    NULL,
 };
 
 static int path_matches(const struct mamori_route *route, const char *path)

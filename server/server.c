@@ -42,6 +42,7 @@
 #include "ingest.h"
 #include "ingest_queue.h"
 #include "jws.h"
+#include "policy_central.h"
 #include "relay.h"
 
 struct mamori_worker {
@@ -127,7 +128,9 @@ int mamori_server_open(struct mamori_server *s, const char *config_file, int wit
         s->api_token_len = 0; /* query API refused */
     if (with_tls && (s->tls = tls_context(&s->cfg, err, errlen)) == NULL)
         return -1;
-    return open_store(s, err, errlen);
+    if (open_store(s, err, errlen) != 0)
+        return -1;
+    return mamori_policy_service_open(s, err, errlen);
 }
 
 /* Bind and listen on addr:port; *fd and *bound_port on success. */
@@ -282,7 +285,7 @@ static void answer_stored(evutil_socket_t fd, short what, void *arg)
     for (; job != NULL; job = next) {
         struct mamori_http_request r = {.req = job->req, .srv = w->srv, .worker = w};
         cJSON *resp = NULL;
-        int status = mamori_ingest_answer(job, &resp);
+        int status = mamori_ingest_answer(w->srv, job, &resp);
         next = job->next;
         mamori_http_json(&r, status, resp);
         mamori_ingest_job_free(job);
@@ -297,7 +300,7 @@ void mamori_http_defer_ingest(struct mamori_http_request *r, struct mamori_inges
         cJSON *resp = NULL;
         int status;
         s->store->ops->ingest(s->store, &in, 1);
-        status = mamori_ingest_answer(job, &resp);
+        status = mamori_ingest_answer(s, job, &resp);
         mamori_ingest_job_free(job);
         mamori_http_json(r, status, resp);
         return;
@@ -549,6 +552,7 @@ void mamori_server_stop(struct mamori_server *s)
 
 void mamori_server_close(struct mamori_server *s)
 {
+    mamori_policy_service_close(s);
     if (s->store)
         s->store->ops->close(s->store);
     if (s->listen_fd >= 0)

@@ -18,11 +18,13 @@
 
 struct mamori_worker;
 struct mamori_ingest_queue;
+struct mamori_policy_service;
 
 struct mamori_server {
     struct mamori_server_config cfg;
     struct mamori_store *store;
-    struct mamori_ca ca; /* key loaded only when enrolment is possible */
+    struct mamori_policy_service *policy; /* central policy (policy_service.c) */
+    struct mamori_ca ca;                  /* key loaded only when enrolment is possible */
     SSL_CTX *tls;
     char secret[512];
     size_t secret_len;

@@ -76,13 +76,20 @@ int mamori_jwk_thumbprint(EVP_PKEY *ed25519_pub, char *out, size_t outlen)
 
 int mamori_jws_sign(EVP_PKEY *key, const char *payload, size_t len, char **out_compact)
 {
+    return mamori_jws_sign_typ(key, MAMORI_JWS_TYP, payload, len, out_compact);
+}
+
+int mamori_jws_sign_typ(EVP_PKEY *key, const char *typ, const char *payload, size_t len,
+                        char **out_compact)
+{
     *out_compact = NULL;
     char kid[MAMORI_JWK_THUMBPRINT_LEN + 1];
     if (mamori_jwk_thumbprint(key, kid, sizeof kid) < 0)
         return -1;
     char header[160];
-    snprintf(header, sizeof header, "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"%s\"}", kid,
-             MAMORI_JWS_TYP);
+    if (snprintf(header, sizeof header, "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"%s\"}", kid,
+                 typ) >= (int)sizeof header)
+        return -1;
     size_t hlen = mamori_b64url_encoded_len(strlen(header));
     size_t plen = mamori_b64url_encoded_len(len);
     size_t slen = mamori_b64url_encoded_len(ED25519_SIG_BYTES);

@@ -30,6 +30,11 @@
  * NUL-terminated "header.payload.signature".  0 on success, -1 on error. */
 int mamori_jws_sign(EVP_PKEY *key, const char *payload, size_t len, char **out_compact);
 
+/* The same with another "typ" (e.g. "mamori-policy+jws" for policy bundles,
+ * so a signed report can never pass for a bundle or the other way round). */
+int mamori_jws_sign_typ(EVP_PKEY *key, const char *typ, const char *payload, size_t len,
+                        char **out_compact);
+
 /* Verify compact (len bytes) against pub.  On success returns 0 and gives the
  * decoded payload (malloc'd, NUL-terminated, *payload_len excludes the NUL).
  * On failure returns -1 and writes a one-line English reason into err. */

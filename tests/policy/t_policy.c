@@ -205,6 +205,29 @@ Test(policy, bad_hash_and_date)
     cr_assert(strstr(msg, "YYYY-MM-DD") != NULL, "%s", msg);
 }
 
+/* Central bundles carry instants, so collector and PC agree on the second
+ * whatever their time zones. */
+Test(policy, until_as_an_rfc3339_instant)
+{
+    const char *text = "{\"segment\":\"lgwan\",\"usb\":{\"allow\":["
+                       "{\"id\":\"0781:5567\",\"until\":\"2027-03-31T14:59:59Z\"},"
+                       "{\"id\":\"0781:5567\",\"until\":\"2027-03-31T23:59:59+09:00\"}]}}";
+    struct mamori_policy_error err;
+    struct mamori_policy *p = NULL;
+
+    cr_assert_eq(mamori_policy_parse(text, strlen(text), "t", &p, &err), 0, "%s", err.message);
+    cr_assert_eq(p->usb.allow[0].until, 1806505199);
+    cr_assert_eq(p->usb.allow[1].until, 1806505199, "the offset is applied");
+    cr_assert(mamori_usb_allow_matches(&p->usb.allow[0], 0x0781, 0x5567, NULL, NULL, 1806505199));
+    cr_assert(!mamori_usb_allow_matches(&p->usb.allow[0], 0x0781, 0x5567, NULL, NULL, 1806505200),
+              "one second after until it no longer matches");
+    mamori_policy_free(p);
+    parse_error("{\"segment\":\"lgwan\",\"usb\":{\"allow\":[{\"id\":\"0781:5567\",\"until\":"
+                "\"2027-03-31T14:59:59+9\"}]}}",
+                &err);
+    cr_assert_str_eq(err.path, "usb.allow[0].until");
+}
+
 Test(policy, negative_and_absurd_durations)
 {
     struct mamori_policy_error err;

@@ -17,6 +17,7 @@
 
 #include <openssl/ssl.h>
 
+#include "digest.h"
 #include "ingest.h"
 #include "metrics.h"
 #include "server_fixture.h"
