@@ -1,19 +1,19 @@
 /* agentd.c -- mamori-agent: options, start-up, the epoll loop, shut-down.
  *
  *   mamori-agent [--policy FILE] [--state-dir DIR] [--root DIR] [--sysfs-root DIR]
- *                [--socket PATH] [--check-interval S] [--foreground]
+ *                [--socket PATH] [--check-interval S] [--courier PATH] [--foreground]
  *
- * Start-up is fail-closed and loud: a policy that does not validate, a
- * socket that cannot be bound or an enforcer that cannot start ends the
- * process with exit status 2 and a message naming the cause.  Once running,
- * the loop only reacts to descriptors: signals, timers, the control socket
- * and the enforcers' netlink/uevent sockets. */
+ * Start-up is fail-closed and loud: a policy that does not validate or a
+ * socket that cannot be bound ends the process with exit status 2 and a
+ * message naming the cause.  Once running, the loop only reacts to
+ * descriptors: signals, timers, the control socket, the enforcers'
+ * netlink/uevent sockets and the pipes of its children (check run,
+ * courier). */
 #include "agentd.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,27 +29,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
-static bool log_to_stderr;
-
-void agentd_log(int priority, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    if (log_to_stderr) {
-        static const char *const names[] = {"emerg",   "alert",  "crit", "error",
-                                            "warning", "notice", "info", "debug"};
-
-        fprintf(stderr, "mamori-agent: %s: ", names[priority & 7]);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
-    } else {
-        vsyslog(priority, fmt, ap);
-    }
-    va_end(ap);
-}
-
-static void notify(const char *state)
+void agentd_notify(const char *state)
 {
 #ifdef MAMORI_HAVE_SYSTEMD
     sd_notify(0, state);
@@ -58,12 +38,24 @@ static void notify(const char *state)
 #endif
 }
 
+unsigned agentd_watchdog_period(void)
+{
+#ifdef MAMORI_HAVE_SYSTEMD
+    uint64_t usec = 0;
+
+    if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000000)
+        return (unsigned)(usec / 2000000);
+#endif
+    return 0;
+}
+
 static void usage(FILE *out)
 {
     fprintf(
         out,
         "usage: mamori-agent [--policy FILE] [--state-dir DIR] [--root DIR] [--sysfs-root DIR]\n"
-        "                    [--socket PATH] [--check-interval SECONDS] [--foreground]\n"
+        "                    [--socket PATH] [--check-interval SECONDS] [--courier PATH]\n"
+        "                    [--foreground]\n"
         "  --policy FILE        policy (default %s)\n"
         "  --state-dir DIR      keys, spool, sequence number (default %s)\n"
         "  --root DIR           file-system root the checks read (default /)\n"
@@ -71,22 +63,20 @@ static void usage(FILE *out)
         "                       for enforcement, below --root for checks)\n"
         "  --socket PATH        control socket (default %s)\n"
         "  --check-interval S   override the policy's report.check_interval_seconds\n"
+        "  --courier PATH       the delivery helper (default: mamori-courier beside this\n"
+        "                       program, else %s)\n"
         "  --foreground         log to stderr instead of syslog\n",
-        MAMORI_POLICY_DEFAULT_PATH, MAMORI_STATEDIR, AGENTD_SOCKET_PATH);
+        MAMORI_POLICY_DEFAULT_PATH, MAMORI_STATEDIR, AGENTD_SOCKET_PATH, MAMORI_COURIER_PATH);
 }
 
 static int parse_options(int argc, char **argv, struct agentd_options *o)
 {
     static const struct option opts[] = {
-        {"policy", required_argument, NULL, 'p'},
-        {"state-dir", required_argument, NULL, 's'},
-        {"root", required_argument, NULL, 'r'},
-        {"sysfs-root", required_argument, NULL, 'y'},
-        {"socket", required_argument, NULL, 'S'},
-        {"check-interval", required_argument, NULL, 'c'},
-        {"foreground", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"policy", required_argument, NULL, 'p'},  {"state-dir", required_argument, NULL, 's'},
+        {"root", required_argument, NULL, 'r'},    {"sysfs-root", required_argument, NULL, 'y'},
+        {"socket", required_argument, NULL, 'S'},  {"check-interval", required_argument, NULL, 'c'},
+        {"courier", required_argument, NULL, 'C'}, {"foreground", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     int c;
     char *end;
@@ -96,7 +86,7 @@ static int parse_options(int argc, char **argv, struct agentd_options *o)
                                  .root = "",
                                  .sysfs_root = "",
                                  .socket_path = AGENTD_SOCKET_PATH};
-    while ((c = getopt_long(argc, argv, "p:s:r:y:S:c:fh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "p:s:r:y:S:c:C:fh", opts, NULL)) != -1) {
         switch (c) {
         case 'p':
             o->policy_path = optarg;
@@ -112,6 +102,9 @@ static int parse_options(int argc, char **argv, struct agentd_options *o)
             break;
         case 'S':
             o->socket_path = optarg;
+            break;
+        case 'C':
+            o->courier_path = optarg;
             break;
         case 'f':
             o->foreground = true;
@@ -153,7 +146,7 @@ static int load_policy(struct agentd *a)
     return 0;
 }
 
-static int watch(struct agentd *a, int fd)
+int agentd_watch(struct agentd *a, int fd)
 {
     struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
 
@@ -162,6 +155,12 @@ static int watch(struct agentd *a, int fd)
         return -1;
     }
     return 0;
+}
+
+void agentd_unwatch(struct agentd *a, int fd)
+{
+    if (epoll_ctl(a->epoll_fd, EPOLL_CTL_DEL, fd, NULL) != 0)
+        agentd_log(LOG_WARNING, "epoll_ctl: %s", strerror(errno));
 }
 
 static int open_signals(struct agentd *a)
@@ -179,7 +178,7 @@ static int open_signals(struct agentd *a)
         return -1;
     }
     signal(SIGPIPE, SIG_IGN);
-    return watch(a, a->signal_fd);
+    return agentd_watch(a, a->signal_fd);
 }
 
 static int start(struct agentd *a)
@@ -190,12 +189,13 @@ static int start(struct agentd *a)
     if (a->epoll_fd < 0 || load_policy(a) != 0 || open_signals(a) != 0)
         return -1;
     a->control_fd = agentd_control_listen(a->opt.socket_path);
-    if (a->control_fd < 0 || watch(a, a->control_fd) != 0)
+    if (a->control_fd < 0 || agentd_watch(a, a->control_fd) != 0)
         return -1;
-    if (agentd_arm_timers(a) != 0 || watch(a, a->check_timer_fd) != 0 ||
-        watch(a, a->report_timer_fd) != 0)
+    a->watchdog_period = agentd_watchdog_period();
+    if (agentd_arm_timers(a) != 0 || agentd_watch(a, a->check_timer_fd) != 0 ||
+        agentd_watch(a, a->report_timer_fd) != 0)
         return -1;
-    a->courier = agentd_courier_start(a->opt.state_dir, a->policy->report.proxy);
+    a->delivery = agentd_delivery_open(a);
     if (agentd_enforce_start(a) != 0)
         return -1;
     mamori_event_emit(&a->sink,
@@ -204,7 +204,7 @@ static int start(struct agentd *a)
     agentd_log(LOG_INFO, "started: segment %s, policy %s (%s)",
                mamori_segment_name(a->policy->segment), a->policy->version, a->opt.policy_path);
     /* The first posture and report at once, not one interval after boot. */
-    agentd_run_checks(a);
+    agentd_checks_run_and_wait(a);
     agentd_send_report(a);
     return 0;
 }
@@ -215,9 +215,9 @@ static void handle_signals(struct agentd *a)
 
     while (read(a->signal_fd, &si, sizeof(si)) == sizeof(si)) {
         if (si.ssi_signo == SIGHUP) {
-            notify("RELOADING=1");
+            agentd_notify("RELOADING=1");
             agentd_reload(a);
-            notify("READY=1");
+            agentd_notify("READY=1");
         } else {
             agentd_log(LOG_INFO, "signal %u: stopping", si.ssi_signo);
             a->stopping = true;
@@ -239,13 +239,21 @@ static void dispatch(struct agentd *a, int fd)
         handle_signals(a);
     } else if (fd == a->check_timer_fd) {
         drain_timer(fd);
-        agentd_run_checks(a);
-        notify("WATCHDOG=1");
+        agentd_checks_start(a);
+        agentd_notify("WATCHDOG=1");
     } else if (fd == a->report_timer_fd) {
         drain_timer(fd);
         agentd_send_report(a);
+        agentd_notify("WATCHDOG=1");
+    } else if (fd == a->watchdog_timer_fd) {
+        drain_timer(fd);
+        agentd_notify("WATCHDOG=1");
     } else if (fd == a->control_fd) {
         agentd_control_accept(a);
+    } else if (agentd_checks_owns(a, fd)) {
+        agentd_checks_dispatch(a);
+    } else if (agentd_delivery_owns(a, fd)) {
+        agentd_delivery_dispatch(a, fd);
     } else {
         agentd_enforce_dispatch(a, fd);
     }
@@ -255,7 +263,7 @@ static int run(struct agentd *a)
 {
     struct epoll_event evs[8];
 
-    notify("READY=1");
+    agentd_notify("READY=1");
     while (!a->stopping) {
         int n = epoll_wait(a->epoll_fd, evs, 8, -1);
 
@@ -268,26 +276,27 @@ static int run(struct agentd *a)
         for (int i = 0; i < n; i++)
             dispatch(a, evs[i].data.fd);
     }
-    notify("STOPPING=1");
+    agentd_notify("STOPPING=1");
     return 0;
 }
 
 static void stop(struct agentd *a)
 {
     agentd_enforce_stop(a);
-    if (a->courier != NULL)
-        agentd_courier_stop(a->courier); /* flushes what it holds to disk */
+    agentd_checks_stop(a);
+    agentd_delivery_close(a); /* everything queued is in the spool already */
     if (a->control_fd >= 0)
         agentd_control_close(a->opt.socket_path, a->control_fd);
     for (size_t i = 0; i < AGENTD_EVENT_RING; i++)
         cJSON_Delete(a->events[i]);
     cJSON_Delete(a->checks);
     mamori_policy_free(a->policy);
-    for (int fd = 0,
-             *fds[] = {&a->epoll_fd, &a->signal_fd, &a->check_timer_fd, &a->report_timer_fd};
-         fd < 4; fd++)
-        if (*fds[fd] >= 0)
-            close(*fds[fd]);
+    int *fds[] = {&a->epoll_fd, &a->signal_fd, &a->check_timer_fd, &a->report_timer_fd,
+                  &a->watchdog_timer_fd};
+
+    for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+        if (*fds[i] >= 0)
+            close(*fds[i]);
 }
 
 int main(int argc, char **argv)
@@ -296,14 +305,14 @@ int main(int argc, char **argv)
                        .signal_fd = -1,
                        .check_timer_fd = -1,
                        .report_timer_fd = -1,
-                       .control_fd = -1};
+                       .watchdog_timer_fd = -1,
+                       .control_fd = -1,
+                       .run.fd = -1};
     int rc;
 
     if (parse_options(argc, argv, &a.opt) != 0)
         return 2;
-    log_to_stderr = a.opt.foreground;
-    if (!log_to_stderr)
-        openlog("mamori-agent", LOG_PID, LOG_DAEMON);
+    agentd_log_open("mamori-agent", a.opt.foreground);
     umask(077);
     rc = start(&a) == 0 && run(&a) == 0 ? 0 : 2;
     stop(&a);

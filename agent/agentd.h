@@ -1,13 +1,21 @@
 /* agentd.h -- the resident agent's shared state and the pieces of its loop.
  *
- * mamori-agent is one epoll loop (agentd.c) over: a signalfd (SIGHUP reload,
- * SIGTERM/SIGINT stop), timerfds for checks and reports, the control socket
- * (control.c), and the descriptors of the enforcers (network guard with its
- * NetworkManager Wi-Fi source, USB).
- * Delivery to the collector runs in its own thread (agentd_courier.c)
- * because it waits on the network: a dead collector must never delay a USB
- * or network decision.  Nothing wakes the process when it is idle except its
- * own timers. */
+ * mamori-agent is one thread and one epoll loop (agentd.c) over: a signalfd
+ * (SIGHUP reload, SIGTERM/SIGINT stop), timerfds for checks and reports, the
+ * control socket (control.c), the descriptors of the enforcers (network
+ * guard with its NetworkManager Wi-Fi source, USB), and the pipes of its two
+ * kinds of short-lived children:
+ *
+ *   - the posture checks run in a forked child (agentd_checks.c), which
+ *     reads users' files (browser databases, settings) and exits;
+ *   - reports travel to the collector through mamori-courier
+ *     (agentd_delivery.c, courier.c), an unprivileged process that alone
+ *     holds the device key, OpenSSL and libcurl, and exits when the spool is
+ *     empty or the collector is away.
+ *
+ * So what stays resident is small (docs/agent.md, "Memory"), a dead
+ * collector never delays a USB or network decision, and nothing wakes the
+ * process when it is idle except its own timers. */
 #ifndef MAMORI_AGENTD_H
 #define MAMORI_AGENTD_H
 
@@ -24,10 +32,12 @@
 #define AGENTD_SOCKET_PATH MAMORI_RUNDIR "/agent.sock"
 #define AGENTD_MAX_REQUEST (64 * 1024)
 
+#define AGENTD_MAX_WAITING 8 /* control clients waiting for a check run */
+
 struct mamori_net_guard;
 struct mamori_wifi_nm;
 struct mamori_usb_enforcer;
-struct agentd_courier;
+struct agentd_delivery;
 
 struct agentd_options {
     const char *policy_path;
@@ -35,6 +45,7 @@ struct agentd_options {
     const char *root;       /* file-system root for checks ("" = /) */
     const char *sysfs_root; /* sysfs prefix for enforcement ("" = /) */
     const char *socket_path;
+    const char *courier_path; /* NULL: beside this binary, else the installed one */
     bool foreground;
     unsigned check_interval; /* 0 = from the policy */
 };
@@ -46,47 +57,85 @@ struct agentd {
     time_t started, policy_loaded;
 
     int epoll_fd, signal_fd, check_timer_fd, report_timer_fd, control_fd;
+    int watchdog_timer_fd;    /* only when systemd's watchdog is faster than both timers */
+    unsigned watchdog_period; /* seconds between keep-alives, 0: no watchdog */
     bool stopping;
 
     struct mamori_net_guard *net;
     struct mamori_wifi_nm *wifi; /* NetworkManager as the guard's Wi-Fi source, or NULL */
     struct mamori_usb_enforcer *usb;
-    struct agentd_courier *courier; /* NULL when not enrolled / no state */
-    struct mamori_event_sink sink;  /* enforcers emit here (agentd_event) */
+    struct agentd_delivery *delivery; /* NULL when the state directory is unusable */
+    struct mamori_event_sink sink;    /* enforcers emit here (agentd_event) */
 
     cJSON *checks; /* last results: array from mamori_check_run_all */
     time_t checks_time;
+    struct {       /* the check child, while one runs */
+        pid_t pid; /* 0: none */
+        int fd;    /* its pipe, -1: none */
+        char *out; /* what it wrote so far */
+        size_t len, cap;
+        time_t started;
+        bool report_after;               /* build a report from its results */
+        bool rerun;                      /* a request came while it ran: run again */
+        int waiting[AGENTD_MAX_WAITING]; /* control clients to answer */
+        size_t nwaiting;
+        long peak_rss_kib; /* of the last child, for the benchmark */
+    } run;
     cJSON *events[AGENTD_EVENT_RING]; /* ring of the most recent events */
     size_t events_next;
     char host_id[80];
 };
 
-/* ---- agentd.c: logging ------------------------------------------------- */
+/* ---- agentd_log.c: logging (both binaries) ------------------------------ */
+void agentd_log_open(const char *ident, bool to_stderr);
 void agentd_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---- agentd.c: the loop ------------------------------------------------- */
+int agentd_watch(struct agentd *a, int fd);
+void agentd_unwatch(struct agentd *a, int fd);
+void agentd_notify(const char *state); /* sd_notify, when under systemd */
+/* Half of systemd's WatchdogSec= in seconds, 0 without a watchdog. */
+unsigned agentd_watchdog_period(void);
+
 /* ---- agentd_work.c: what the timers and signals do ---------------------- */
-void agentd_run_checks(struct agentd *a);
 void agentd_send_report(struct agentd *a);
-void agentd_report_now(struct agentd *a); /* report, and deliver past the backoff */
 void agentd_reload(struct agentd *a);
 void agentd_event(void *userdata, cJSON *event); /* the sink function */
 cJSON *agentd_status_json(const struct agentd *a);
 int agentd_arm_timers(struct agentd *a);
+/* obj.key = RFC 3339 time, or null when t is 0. */
+void agentd_json_time(cJSON *obj, const char *key, time_t t);
 
-/* ---- agentd_courier.c: the delivery thread ------------------------------ */
-/* NULL (and a logged reason) when the state directory has no enrolment:
+/* ---- agentd_checks.c: the posture checks in a short-lived child --------- */
+/* Start a run unless one is going (a run stuck past its time is killed). */
+void agentd_checks_start(struct agentd *a);
+/* Run now and wait for the results (start-up). */
+void agentd_checks_run_and_wait(struct agentd *a);
+/* A root client asked check-now/report-now: run, then answer it with the
+ * status (and, for report-now, queue a report first and send at once).
+ * Returns false when too many are waiting (the caller answers "busy"). */
+bool agentd_checks_request(struct agentd *a, int client_fd, bool report);
+bool agentd_checks_owns(const struct agentd *a, int fd);
+void agentd_checks_dispatch(struct agentd *a);
+void agentd_checks_stop(struct agentd *a);
+
+/* ---- agentd_delivery.c: the outbox and the courier ---------------------- */
+/* NULL (and a logged reason) when the state directory cannot hold a spool:
  * the agent then keeps working and reports stay local. */
-struct agentd_courier *agentd_courier_start(const char *state_dir, const char *proxy);
-void agentd_courier_stop(struct agentd_courier *c);
-void agentd_courier_submit(struct agentd_courier *c, cJSON *report); /* takes ownership */
-void agentd_courier_event(struct agentd_courier *c, cJSON *event);   /* takes ownership */
-cJSON *agentd_courier_state(struct agentd_courier *c);               /* a copy */
-/* Try to deliver now, ignoring the backoff (an operator asked). */
-void agentd_courier_kick(struct agentd_courier *c);
+struct agentd_delivery *agentd_delivery_open(struct agentd *a);
+void agentd_delivery_close(struct agentd *a);
+void agentd_delivery_submit(struct agentd *a, cJSON *report); /* takes ownership */
+void agentd_delivery_event(struct agentd *a, cJSON *event);   /* takes ownership */
+/* Send now, ignoring the backoff (an operator asked). */
+void agentd_delivery_kick(struct agentd *a);
+bool agentd_delivery_owns(const struct agentd *a, int fd);
+void agentd_delivery_dispatch(struct agentd *a, int fd);
+cJSON *agentd_delivery_state(const struct agentd *a);
 
 /* ---- control.c: the control socket -------------------------------------- */
 int agentd_control_listen(const char *path);
 void agentd_control_accept(struct agentd *a);
+void agentd_control_answer(struct agentd *a, int client_fd); /* status, then close */
 void agentd_control_close(const char *path, int fd);
 
 /* ---- agentd_enforce.c: enforcers in the loop ---------------------------- */

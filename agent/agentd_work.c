@@ -1,6 +1,7 @@
 /* agentd_work.c -- what the agent does when a timer, a signal or an event
- * arrives: run the checks, build and hand over a report, reload the policy,
- * remember events, and describe itself for `mamorictl status`. */
+ * arrives: build and hand over a report, reload the policy, remember
+ * events, and describe itself for `mamorictl status`.  (The checks run in a
+ * child: agentd_checks.c; delivery: agentd_delivery.c.) */
 #include "agentd.h"
 
 #include <errno.h>
@@ -10,10 +11,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "device_key.h"
 #include "report.h"
-#include "wifi_nm.h"
 
 /* ---- events ------------------------------------------------------------ */
 
@@ -36,7 +34,7 @@ static const char *event_text(const cJSON *event, const char *key)
 }
 
 /* The sink every producer emits into: keep the event for status, log it,
- * and hand it to the courier so it travels in the next report. */
+ * and keep it durably so it travels in the next report. */
 void agentd_event(void *userdata, cJSON *event)
 {
     struct agentd *a = userdata;
@@ -45,8 +43,8 @@ void agentd_event(void *userdata, cJSON *event)
     ring_push(a, event);
     agentd_log(strcmp(event_text(event, "severity"), "info") == 0 ? LOG_INFO : LOG_WARNING,
                "event %s: %s", event_text(event, "type"), event_text(summary, "en"));
-    if (a->courier != NULL)
-        agentd_courier_event(a->courier, event);
+    if (a->delivery != NULL)
+        agentd_delivery_event(a, event);
     else
         cJSON_Delete(event);
 }
@@ -80,42 +78,42 @@ static int arm(int *fd, unsigned seconds)
     return 0;
 }
 
+/* The loop sends systemd its watchdog keep-alive whenever a timer wakes it.
+ * Only a watchdog faster than both the check and the report timer needs a
+ * timer of its own -- extra wake-ups, which the shipped unit avoids
+ * (WatchdogSec=15min against checks every 5 minutes). */
+static int arm_watchdog(struct agentd *a, unsigned check, unsigned report)
+{
+    unsigned period = a->watchdog_period;
+    bool needed = period > 0 && period < check && period < report;
+    bool created = a->watchdog_timer_fd < 0;
+
+    if (!needed && created)
+        return 0;
+    if (arm(&a->watchdog_timer_fd, needed ? period : 0) != 0 ||
+        (created && agentd_watch(a, a->watchdog_timer_fd) != 0))
+        return -1;
+    if (needed)
+        agentd_log(LOG_NOTICE,
+                   "the systemd watchdog (%u s) is faster than the check timer (%u s): "
+                   "waking every %u s for it",
+                   2 * period, check, period);
+    return 0;
+}
+
 int agentd_arm_timers(struct agentd *a)
 {
     unsigned check =
         a->opt.check_interval ? a->opt.check_interval : a->policy->report.check_interval_seconds;
+    unsigned report = a->policy->report.interval_seconds;
 
-    return arm(&a->check_timer_fd, check) != 0 ||
-                   arm(&a->report_timer_fd, a->policy->report.interval_seconds) != 0
+    return arm(&a->check_timer_fd, check) != 0 || arm(&a->report_timer_fd, report) != 0 ||
+                   arm_watchdog(a, check, report) != 0
                ? -1
                : 0;
 }
 
-/* ---- checks and reports ------------------------------------------------- */
-
-void agentd_run_checks(struct agentd *a)
-{
-    struct mamori_check_ctx ctx = {.root = a->opt.root,
-                                   .policy = a->policy,
-                                   .now = time(NULL),
-                                   .sysfs_root = a->opt.sysfs_root[0] ? a->opt.sysfs_root : NULL,
-                                   .wifi =
-                                       a->net && a->wifi ? mamori_wifi_nm_source(a->wifi) : NULL};
-    int status = 0;
-    cJSON *doc = mamori_check_run_all(&ctx, &status);
-    cJSON *checks = doc ? cJSON_DetachItemFromObjectCaseSensitive(doc, "checks") : NULL;
-
-    cJSON_Delete(doc);
-    if (checks == NULL) {
-        agentd_log(LOG_ERR, "checks could not run (out of memory)");
-        return;
-    }
-    cJSON_Delete(a->checks);
-    a->checks = checks;
-    a->checks_time = ctx.now;
-    if (status != 0)
-        agentd_log(LOG_NOTICE, "posture: %s", status == 1 ? "a check fails" : "a check errors");
-}
+/* ---- reports ------------------------------------------------------------ */
 
 static const char *hostname_of(const struct agentd *a, char *buf, size_t size)
 {
@@ -143,8 +141,8 @@ void agentd_send_report(struct agentd *a)
     struct mamori_report_host host;
     cJSON *report;
 
-    if (a->courier == NULL)
-        return; /* not enrolled: the checks still run and show in status */
+    if (a->delivery == NULL)
+        return; /* no usable state directory: the checks still show in status */
     if (mamori_host_id(a->opt.root, NULL, host_id, sizeof(host_id), err, sizeof(err)) < 0) {
         agentd_log(LOG_ERR, "cannot identify this PC: %s", err);
         return;
@@ -160,14 +158,7 @@ void agentd_send_report(struct agentd *a)
         agentd_log(LOG_ERR, "cannot build a report (out of memory)");
         return;
     }
-    agentd_courier_submit(a->courier, report);
-}
-
-void agentd_report_now(struct agentd *a)
-{
-    agentd_send_report(a);
-    if (a->courier != NULL)
-        agentd_courier_kick(a->courier);
+    agentd_delivery_submit(a, report);
 }
 
 /* ---- policy reload ------------------------------------------------------ */
@@ -216,12 +207,12 @@ void agentd_reload(struct agentd *a)
     }
     mamori_policy_free(old);
     mamori_event_emit(&a->sink, ev);
-    agentd_run_checks(a);
+    agentd_checks_start(a);
 }
 
 /* ---- status ------------------------------------------------------------- */
 
-static void add_time(cJSON *obj, const char *key, time_t t)
+void agentd_json_time(cJSON *obj, const char *key, time_t t)
 {
     char stamp[32];
 
@@ -243,7 +234,7 @@ static cJSON *policy_json(const struct agentd *a)
     cJSON_AddStringToObject(p, "municipality",
                             a->policy->municipality ? a->policy->municipality : "");
     cJSON_AddStringToObject(p, "department", a->policy->department ? a->policy->department : "");
-    add_time(p, "loaded", a->policy_loaded);
+    agentd_json_time(p, "loaded", a->policy_loaded);
     if (a->reload_error[0])
         cJSON_AddStringToObject(p, "reload_error", a->reload_error);
     else
@@ -258,15 +249,18 @@ cJSON *agentd_status_json(const struct agentd *a)
 
     cJSON_AddStringToObject(agent, "version", MAMORI_VERSION);
     cJSON_AddNumberToObject(agent, "pid", getpid());
-    add_time(agent, "started", a->started);
+    agentd_json_time(agent, "started", a->started);
+    /* Peak memory of the last check run (a child), beside the agent's own
+     * in /proc: what bench/agent reports. */
+    cJSON_AddNumberToObject(agent, "checks_peak_rss_kib", (double)a->run.peak_rss_kib);
     cJSON_AddItemToObject(doc, "policy", policy_json(a));
-    add_time(doc, "checks_time", a->checks_time);
+    agentd_json_time(doc, "checks_time", a->checks_time);
     cJSON_AddItemToObject(doc, "checks",
                           a->checks ? cJSON_Duplicate(a->checks, true) : cJSON_CreateArray());
     cJSON_AddItemToObject(doc, "enforcement", agentd_enforce_state(a));
     cJSON_AddItemToObject(doc, "events", ring_json(a));
-    if (a->courier != NULL)
-        cJSON_AddItemToObject(doc, "delivery", agentd_courier_state(a->courier));
+    if (a->delivery != NULL)
+        cJSON_AddItemToObject(doc, "delivery", agentd_delivery_state(a));
     else
         cJSON_AddNullToObject(doc, "delivery");
     return doc;

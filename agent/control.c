@@ -2,17 +2,21 @@
  *
  * One request per connection: a JSON object on one line, at most
  * AGENTD_MAX_REQUEST bytes, e.g. {"cmd":"status"}; one JSON answer, then the
- * agent closes.  Who may ask is decided from the kernel's SO_PEERCRED, never
- * from anything the client says: root may do everything (status, reload,
- * check-now, report-now); members of group "mamori" may read status; everyone else gets
- * {"error":"permission denied"} before a byte of the request is read.
+ * agent closes.  Who may ask is decided from the kernel's SO_PEERCRED and
+ * SO_PEERGROUPS (the groups the client process really has), never from
+ * anything the client says: root may do everything (status, reload,
+ * check-now, report-now); members of group "mamori" may read status; everyone
+ * else gets {"error":"permission denied"} before a byte of the request is
+ * read.  No user or group database is consulted per request: an NSS module
+ * (libnss_systemd, sssd) loaded for one helpdesk query would stay in the
+ * resident agent for good.
  * Reads have a short timeout so a silent authorised client cannot hold the
- * loop for long. */
+ * loop for long.  check-now and report-now are answered when the check run
+ * they started is over (agentd_checks.c); the loop goes on meanwhile. */
 #include "agentd.h"
 
 #include <errno.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,10 +66,27 @@ static int claim_path(const struct sockaddr_un *addr)
     return 0;
 }
 
+/* The control group's gid, looked up once: when the socket is set up, or
+ * at the first request if the group did not exist then. */
+static bool control_gid(gid_t *gid)
+{
+    static bool known;
+    static gid_t cached;
+    const struct group *gr;
+
+    if (!known && (gr = getgrnam(CONTROL_GROUP)) != NULL) {
+        cached = gr->gr_gid;
+        known = true;
+    }
+    *gid = cached;
+    return known;
+}
+
 int agentd_control_listen(const char *path)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    struct group *gr = getgrnam(CONTROL_GROUP);
+    gid_t gid;
+    bool have_group = control_gid(&gid);
     int fd;
 
     if (strlen(path) >= sizeof(addr.sun_path)) {
@@ -84,7 +105,7 @@ int agentd_control_listen(const char *path)
     }
     /* Access is decided per connection by SO_PEERCRED; the mode only keeps
      * strangers from connecting at all. */
-    if (chmod(path, 0660) != 0 || (gr != NULL && chown(path, 0, gr->gr_gid) != 0 && geteuid() == 0))
+    if (chmod(path, 0660) != 0 || (have_group && chown(path, 0, gid) != 0 && geteuid() == 0))
         agentd_log(LOG_WARNING, "control socket %s: cannot set owner/mode: %s", path,
                    strerror(errno));
     return fd;
@@ -96,22 +117,19 @@ void agentd_control_close(const char *path, int fd)
     unlink(path);
 }
 
-static bool in_control_group(uid_t uid, gid_t gid)
+static bool in_control_group(int fd, gid_t primary)
 {
-    struct group *gr = getgrnam(CONTROL_GROUP);
-    struct passwd *pw;
-    gid_t groups[256];
-    int n = 256;
+    gid_t want, groups[256];
+    socklen_t len = sizeof(groups);
 
-    if (gr == NULL)
+    if (!control_gid(&want))
         return false;
-    if (gid == gr->gr_gid)
+    if (primary == want)
         return true;
-    pw = getpwuid(uid);
-    if (pw == NULL || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0)
         return false;
-    for (int i = 0; i < n; i++)
-        if (groups[i] == gr->gr_gid)
+    for (size_t i = 0; i < len / sizeof(groups[0]); i++)
+        if (groups[i] == want)
             return true;
     return false;
 }
@@ -124,7 +142,7 @@ static enum peer_right peer_right(int fd, struct ucred *cred)
         return PEER_NONE;
     if (cred->uid == 0)
         return PEER_ALL;
-    return in_control_group(cred->uid, cred->gid) ? PEER_READ : PEER_NONE;
+    return in_control_group(fd, cred->gid) ? PEER_READ : PEER_NONE;
 }
 
 static void send_json(int fd, cJSON *doc)
@@ -177,34 +195,42 @@ static char *read_request(int fd)
     return buf;
 }
 
-static cJSON *answer(struct agentd *a, const char *cmd, enum peer_right right)
+/* The answer, or NULL when the client waits for a check run. */
+static cJSON *answer(struct agentd *a, int fd, const char *cmd, enum peer_right right)
 {
+    bool report = strcmp(cmd, "report-now") == 0;
+
     if (strcmp(cmd, "status") == 0)
         return agentd_status_json(a);
-    if (strcmp(cmd, "reload") != 0 && strcmp(cmd, "check-now") != 0 &&
-        strcmp(cmd, "report-now") != 0)
+    if (strcmp(cmd, "reload") != 0 && strcmp(cmd, "check-now") != 0 && !report)
         return error_doc("unknown command", cmd);
     if (right != PEER_ALL)
         return error_doc("permission denied", "only root may change the agent");
     if (strcmp(cmd, "reload") == 0) {
         agentd_reload(a);
-    } else {
-        agentd_run_checks(a);
-        if (strcmp(cmd, "report-now") == 0)
-            agentd_report_now(a);
+        return agentd_status_json(a);
     }
-    return agentd_status_json(a);
+    if (!agentd_checks_request(a, fd, report))
+        return error_doc("busy", "too many requests are waiting for a check run");
+    return NULL;
 }
 
-static void serve_client(struct agentd *a, int fd)
+void agentd_control_answer(struct agentd *a, int client_fd)
+{
+    send_json(client_fd, agentd_status_json(a));
+    close(client_fd);
+}
+
+/* Serve one client; false when it waits for a check run (fd kept open). */
+static bool serve_client(struct agentd *a, int fd)
 {
     struct ucred cred;
     enum peer_right right = peer_right(fd, &cred);
     char *req;
-    cJSON *doc;
+    cJSON *doc, *reply;
     const cJSON *cmd;
-
     struct timeval tv = {.tv_sec = 1};
+    bool done = true;
 
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     if (right == PEER_NONE) {
@@ -212,27 +238,29 @@ static void serve_client(struct agentd *a, int fd)
                    (unsigned)cred.uid, CONTROL_GROUP);
         send_json(
             fd, error_doc("permission denied", "root or members of group " CONTROL_GROUP " only"));
-        return;
+        return true;
     }
     req = read_request(fd);
     doc = req ? cJSON_Parse(req) : NULL;
     cmd = cJSON_GetObjectItemCaseSensitive(doc, "cmd");
     if (!cJSON_IsString(cmd))
         send_json(fd, error_doc("bad request", "expected one line {\"cmd\":\"status\"}"));
+    else if ((reply = answer(a, fd, cmd->valuestring, right)) != NULL)
+        send_json(fd, reply);
     else
-        send_json(fd, answer(a, cmd->valuestring, right));
+        done = false;
     cJSON_Delete(doc);
     free(req);
+    return done;
 }
 
 void agentd_control_accept(struct agentd *a)
 {
     int fd;
 
-    while ((fd = accept4(a->control_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
-        serve_client(a, fd);
-        close(fd);
-    }
+    while ((fd = accept4(a->control_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+        if (serve_client(a, fd))
+            close(fd);
     if (errno != EAGAIN && errno != EWOULDBLOCK)
         agentd_log(LOG_WARNING, "control accept: %s", strerror(errno));
 }

@@ -18,9 +18,11 @@
 #include "check.h"
 #include "cli_text.h"
 #include "ctl_policy.h"
-#include "delivery.h"
 #include "device_key.h"
 #include "enroll.h"
+#include "event.h"
+#include "jws.h"
+#include "outbox.h"
 #include "report.h"
 #include "spool.h"
 
@@ -86,6 +88,39 @@ static cJSON *build_report(const struct report_opts *o, const struct mamori_poli
     return mamori_report_build(&host, 0, ctx.now, pol->version, checks, NULL, 0);
 }
 
+/* Seal the report as the agent would (next seq, pending events), sign it
+ * with the device key (created when absent) and print the JWS. */
+static int sign_and_print(const struct report_opts *o, cJSON *report)
+{
+    char err[512], key_path[PATH_MAX];
+    uint64_t seq = 0;
+    char *payload = NULL, *jws = NULL;
+    EVP_PKEY *key = NULL;
+    struct mamori_outbox *ob = mamori_outbox_open(o->state_dir, 0, 0, err, sizeof err);
+
+    if (o->key)
+        snprintf(key_path, sizeof key_path, "%s", o->key);
+    else
+        snprintf(key_path, sizeof key_path, "%s/" MAMORI_DEVICE_KEY_FILE, o->state_dir);
+    if (ob)
+        key = mamori_device_key_load_or_create(key_path, err, sizeof err);
+    if (key)
+        payload = mamori_outbox_seal(ob, report, &seq, err, sizeof err);
+    else
+        cJSON_Delete(report);
+    if (payload && mamori_jws_sign(key, payload, strlen(payload), &jws) < 0)
+        snprintf(err, sizeof err, "cannot sign report %llu", (unsigned long long)seq);
+    if (jws)
+        puts(jws);
+    else
+        fprintf(stderr, "mamorictl: %s\n", err);
+    free(jws);
+    free(payload);
+    EVP_PKEY_free(key);
+    mamori_outbox_close(ob);
+    return jws ? 0 : 2;
+}
+
 int mamori_ctl_report(int argc, char **argv)
 {
     struct report_opts o = {.root = "", .state_dir = MAMORI_STATEDIR};
@@ -99,23 +134,11 @@ int mamori_ctl_report(int argc, char **argv)
         return 2;
     char err[512], host_id[MAMORI_HOST_ID_LEN + 1];
     int rc = 2;
-    struct mamori_delivery *d = NULL;
     if (mamori_host_id(o.root, o.host_id, host_id, sizeof host_id, err, sizeof err) < 0) {
         fprintf(stderr, "mamorictl: %s\n", err);
     } else {
-        struct mamori_delivery_options dopt = {.key_file = o.key};
-        d = mamori_delivery_new(o.state_dir, &dopt, err, sizeof err);
-        char *jws = NULL;
-        if (!d ||
-            mamori_delivery_sign(d, build_report(&o, pol, host_id), &jws, err, sizeof err) < 0) {
-            fprintf(stderr, "mamorictl: %s\n", err);
-        } else {
-            puts(jws);
-            rc = 0;
-        }
-        free(jws);
+        rc = sign_and_print(&o, build_report(&o, pol, host_id));
     }
-    mamori_delivery_free(d);
     mamori_policy_free(pol);
     return rc;
 }

@@ -8,8 +8,14 @@
  * SQLite "Login Data" table logins (rows the user did not blacklist).  SQLite
  * is opened with mode=ro&immutable=1 so a running browser's database is never
  * locked or changed.  Only counts are reported -- never a site, user name or
- * password, not even in encrypted form. */
+ * password, not even in encrypted form.
+ *
+ * libsqlite3 is loaded (dlopen) when the first Chromium-family profile is
+ * found and unloaded when the check ends: no program that links the
+ * collectors -- the resident agent above all -- carries SQLite's pages
+ * otherwise (docs/agent.md, "Memory"). */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,12 +47,70 @@ static const struct profile_kind kinds[] = {
     {"edge", ".config/microsoft-edge", "Login Data", true},
 };
 
+/* The few SQLite calls this check makes, from a library loaded on demand. */
+struct sqlite_lib {
+    void *handle; /* NULL until the first Chromium-family profile */
+    int (*open_v2)(const char *, sqlite3 **, int, const char *);
+    int (*prepare_v2)(sqlite3 *, const char *, int, sqlite3_stmt **, const char **);
+    int (*step)(sqlite3_stmt *);
+    sqlite3_int64 (*column_int64)(sqlite3_stmt *, int);
+    int (*finalize)(sqlite3_stmt *);
+    int (*close)(sqlite3 *);
+    const char *(*errmsg)(sqlite3 *);
+};
+
 struct saved_scan {
     const struct mamori_check_ctx *ctx;
     cJSON *per_user; /* {user: {browser: count}} */
     unsigned profiles, total, over_limit;
     char error[PATH_MAX + 128];
+    struct sqlite_lib sqlite;
 };
+
+/* ---- SQLite, loaded while the check needs it --------------------------- */
+
+#define SQLITE_SONAME "libsqlite3.so.0"
+
+static int sqlite_load(struct sqlite_lib *lib, char *err, size_t err_size)
+{
+    const struct {
+        const char *name;
+        void **slot;
+    } syms[] = {
+        {"sqlite3_open_v2", (void **)&lib->open_v2},
+        {"sqlite3_prepare_v2", (void **)&lib->prepare_v2},
+        {"sqlite3_step", (void **)&lib->step},
+        {"sqlite3_column_int64", (void **)&lib->column_int64},
+        {"sqlite3_finalize", (void **)&lib->finalize},
+        {"sqlite3_close", (void **)&lib->close},
+        {"sqlite3_errmsg", (void **)&lib->errmsg},
+    };
+
+    if (lib->handle != NULL)
+        return 0;
+    lib->handle = dlopen(SQLITE_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (lib->handle == NULL) {
+        snprintf(err, err_size, "cannot load %s: %s", SQLITE_SONAME, dlerror());
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+        *syms[i].slot = dlsym(lib->handle, syms[i].name);
+        if (*syms[i].slot == NULL) {
+            snprintf(err, err_size, "%s has no %s", SQLITE_SONAME, syms[i].name);
+            dlclose(lib->handle);
+            lib->handle = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void sqlite_unload(struct sqlite_lib *lib)
+{
+    if (lib->handle != NULL)
+        dlclose(lib->handle);
+    lib->handle = NULL;
+}
 
 /* ---- counting one profile --------------------------------------------- */
 
@@ -65,7 +129,8 @@ static int sqlite_uri(const char *path, char *out, size_t size)
     return snprintf(out + o, size - o, "?mode=ro&immutable=1") < (int)(size - o) ? 0 : -1;
 }
 
-static int count_login_data(const char *path, unsigned *count, char *err, size_t err_size)
+static int count_login_data(struct sqlite_lib *lib, const char *path, unsigned *count, char *err,
+                            size_t err_size)
 {
     char uri[PATH_MAX * 3 + 32];
     sqlite3 *db = NULL;
@@ -76,18 +141,20 @@ static int count_login_data(const char *path, unsigned *count, char *err, size_t
         snprintf(err, err_size, "path too long");
         return -1;
     }
-    if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT count(*) FROM logins WHERE blacklisted_by_user = 0", -1,
-                           &stmt, NULL) != SQLITE_OK) {
-        snprintf(err, err_size, "%s", db ? sqlite3_errmsg(db) : "cannot open");
-    } else if (sqlite3_step(stmt) == SQLITE_ROW) {
-        *count = (unsigned)sqlite3_column_int64(stmt, 0);
+    if (sqlite_load(lib, err, err_size) != 0)
+        return -1;
+    if (lib->open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
+        lib->prepare_v2(db, "SELECT count(*) FROM logins WHERE blacklisted_by_user = 0", -1, &stmt,
+                        NULL) != SQLITE_OK) {
+        snprintf(err, err_size, "%s", db ? lib->errmsg(db) : "cannot open");
+    } else if (lib->step(stmt) == SQLITE_ROW) {
+        *count = (unsigned)lib->column_int64(stmt, 0);
         rc = 0;
     } else {
-        snprintf(err, err_size, "%s", sqlite3_errmsg(db));
+        snprintf(err, err_size, "%s", lib->errmsg(db));
     }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
+    lib->finalize(stmt);
+    lib->close(db);
     return rc;
 }
 
@@ -143,7 +210,7 @@ static void scan_kind(struct saved_scan *s, const char *user, const char *home,
             mamori_root_path(s->ctx, abs, full, sizeof(full)) != 0 || stat(full, &st) != 0 ||
             !S_ISREG(st.st_mode))
             continue;
-        int rc = k->sqlite ? count_login_data(full, &count, err, sizeof(err))
+        int rc = k->sqlite ? count_login_data(&s->sqlite, full, &count, err, sizeof(err))
                            : count_logins_json(s->ctx, abs, &count, err, sizeof(err));
         if (rc != 0) {
             if (s->error[0] == '\0')
@@ -225,6 +292,7 @@ static void run_no_saved_logins(const struct mamori_check_ctx *ctx,
     s.per_user = cJSON_AddObjectToObject(result->evidence, "per_user");
     if (!scan_passwd(&s))
         scan_home_folders(&s);
+    sqlite_unload(&s.sqlite);
     cJSON_AddNumberToObject(result->evidence, "profiles", s.profiles);
     cJSON_AddNumberToObject(result->evidence, "total", s.total);
     cJSON_AddNumberToObject(result->evidence, "max_saved_logins", max);

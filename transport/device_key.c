@@ -2,6 +2,7 @@
 #include "device_key.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,21 @@
 
 #include "durable_file.h"
 
+/* The device key must be Ed25519; name names it in the message. */
+static EVP_PKEY *only_ed25519(EVP_PKEY *key, const char *name, char *err, size_t errlen)
+{
+    if (!key) {
+        snprintf(err, errlen, "%s: not a PEM private key", name);
+        return NULL;
+    }
+    if (EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
+        snprintf(err, errlen, "%s: key is not Ed25519", name);
+        EVP_PKEY_free(key);
+        return NULL;
+    }
+    return key;
+}
+
 EVP_PKEY *mamori_pem_load_private(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "re");
@@ -23,16 +39,16 @@ EVP_PKEY *mamori_pem_load_private(const char *path, char *err, size_t errlen)
     }
     EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
     fclose(f);
-    if (!key) {
-        snprintf(err, errlen, "%s: not a PEM private key", path);
-        return NULL;
-    }
-    if (EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
-        snprintf(err, errlen, "%s: key is not Ed25519", path);
-        EVP_PKEY_free(key);
-        return NULL;
-    }
-    return key;
+    return only_ed25519(key, path, err, errlen);
+}
+
+EVP_PKEY *mamori_pem_parse_private(const char *pem, size_t len, const char *name, char *err,
+                                   size_t errlen)
+{
+    BIO *bio = len <= INT_MAX ? BIO_new_mem_buf(pem, (int)len) : NULL;
+    EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    return only_ed25519(key, name, err, errlen);
 }
 
 static EVP_PKEY *generate_ed25519(void)

@@ -19,6 +19,11 @@ EVP_PKEY *mamori_device_key_load_or_create(const char *path, char *err, size_t e
 /* Load a PEM private key (any mode).  NULL with a message in err. */
 EVP_PKEY *mamori_pem_load_private(const char *path, char *err, size_t errlen);
 
+/* The same from PEM text in memory (the courier gets the key as an open
+ * file from the agent); name is what messages call it. */
+EVP_PKEY *mamori_pem_parse_private(const char *pem, size_t len, const char *name, char *err,
+                                   size_t errlen);
+
 /* Public key of a PEM certificate file.  NULL with a message in err. */
 EVP_PKEY *mamori_pem_load_cert_pubkey(const char *path, char *err, size_t errlen);
 

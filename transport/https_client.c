@@ -97,6 +97,12 @@ static CURLcode install_pin(CURL *curl, void *sslctx, void *pin)
     return CURLE_OK;
 }
 
+static void set_blob(CURL *c, CURLoption opt, const char *pem)
+{
+    struct curl_blob blob = {.data = (void *)pem, .len = strlen(pem), .flags = CURL_BLOB_COPY};
+    curl_easy_setopt(c, opt, &blob);
+}
+
 static void apply_tls(CURL *c, const struct mamori_https_config *cfg)
 {
     curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
@@ -109,12 +115,17 @@ static void apply_tls(CURL *c, const struct mamori_https_config *cfg)
         curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, install_pin);
         curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, (void *)cfg->ca_fingerprint);
     }
+    if (cfg->ca_pem)
+        set_blob(c, CURLOPT_CAINFO_BLOB, cfg->ca_pem);
     if (cfg->cert_file) {
         curl_easy_setopt(c, CURLOPT_SSLCERT, cfg->cert_file);
-        curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
         curl_easy_setopt(c, CURLOPT_SSLKEY, cfg->key_file);
-        curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+    } else if (cfg->cert_pem && cfg->key_pem) {
+        set_blob(c, CURLOPT_SSLCERT_BLOB, cfg->cert_pem);
+        set_blob(c, CURLOPT_SSLKEY_BLOB, cfg->key_pem);
     }
+    curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+    curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
 }
 
 static void apply_limits(CURL *c, const struct mamori_https_config *cfg)
@@ -135,7 +146,7 @@ int mamori_https_post(const struct mamori_https_config *cfg, const char *url,
                       struct mamori_https_response *resp, char *err, size_t errlen)
 {
     memset(resp, 0, sizeof *resp);
-    if (!cfg->ca_file && !cfg->ca_fingerprint) {
+    if (!cfg->ca_file && !cfg->ca_fingerprint && !cfg->ca_pem) {
         snprintf(err, errlen, "no collector CA configured (refusing trust on first use)");
         return -1;
     }

@@ -4,7 +4,9 @@
  * system store, so a public CA can never vouch for a fake collector);
  * host name verification; optional client certificate and key (the Ed25519
  * device identity); optional proxy from the policy; connect and total
- * timeouts; a cap on the response size. */
+ * timeouts; a cap on the response size.  CA, certificate and key come from
+ * files, or from memory for the courier, which runs without the right to
+ * open them (agent/courier.c). */
 #ifndef MAMORI_HTTPS_CLIENT_H
 #define MAMORI_HTTPS_CLIENT_H
 
@@ -23,6 +25,10 @@ struct mamori_https_config {
      * NULL and the peer chain must contain a certificate with that digest,
      * which then is the only trust anchor (enrolment with a pinned CA). */
     const char *ca_fingerprint;
+    /* In-memory PEM (NUL-terminated) instead of the files above. */
+    const char *ca_pem;
+    const char *cert_pem;
+    const char *key_pem;
     long connect_timeout_s; /* 0 = default */
     long total_timeout_s;
     size_t max_response;

@@ -1,4 +1,4 @@
-/* spool.c -- one file per signed report, ordered by seq; see spool.h.
+/* spool.c -- one file per report, ordered by seq; see spool.h.
  *
  * The directory is the truth; the in-memory index (sorted seq + size) is
  * rebuilt from it on open, so a crash at any point leaves either the old or
@@ -17,12 +17,14 @@
 
 #include "durable_file.h"
 
-#define SEQ_DIGITS 20
-#define JWS_SUFFIX ".jws"
+#define SEQ_DIGITS     20
+#define PAYLOAD_SUFFIX ".json"
+#define JWS_SUFFIX     ".jws"
 
 struct spool_entry {
     uint64_t seq;
     uint64_t size;
+    bool signed_jws; /* <seq>.jws rather than <seq>.json */
 };
 
 struct mamori_spool {
@@ -36,17 +38,21 @@ struct mamori_spool {
     size_t rejected;
 };
 
-static void entry_path(const struct mamori_spool *sp, const char *sub, uint64_t seq, char *out,
-                       size_t size)
+static void entry_path(const struct mamori_spool *sp, const char *sub, const struct spool_entry *e,
+                       char *out, size_t size)
 {
-    snprintf(out, size, "%s/%s%020" PRIu64 JWS_SUFFIX, sp->dir, sub, seq);
+    snprintf(out, size, "%s/%s%020" PRIu64 "%s", sp->dir, sub, e->seq,
+             e->signed_jws ? JWS_SUFFIX : PAYLOAD_SUFFIX);
 }
 
-/* "<20 digits>.jws" -> seq; 0 if the name is anything else. */
-static uint64_t parse_entry_name(const char *name)
+/* "<20 digits>.json" or "<20 digits>.jws" -> seq; 0 if the name is anything
+ * else. */
+static uint64_t parse_entry_name(const char *name, bool *signed_jws)
 {
-    if (strlen(name) != SEQ_DIGITS + strlen(JWS_SUFFIX) ||
-        strspn(name, "0123456789") != SEQ_DIGITS || strcmp(name + SEQ_DIGITS, JWS_SUFFIX) != 0)
+    if (strspn(name, "0123456789") != SEQ_DIGITS)
+        return 0;
+    *signed_jws = strcmp(name + SEQ_DIGITS, JWS_SUFFIX) == 0;
+    if (!*signed_jws && strcmp(name + SEQ_DIGITS, PAYLOAD_SUFFIX) != 0)
         return 0;
     return strtoull(name, NULL, 10);
 }
@@ -57,7 +63,7 @@ static int is_tmp_name(const char *name)
     return n > s && strcmp(name + n - s, MAMORI_TMP_SUFFIX) == 0;
 }
 
-static int push_entry(struct mamori_spool *sp, uint64_t seq, uint64_t size)
+static int push_entry(struct mamori_spool *sp, struct spool_entry e)
 {
     if (sp->count == sp->cap) {
         size_t cap = sp->cap ? sp->cap * 2 : 64;
@@ -67,8 +73,8 @@ static int push_entry(struct mamori_spool *sp, uint64_t seq, uint64_t size)
         sp->items = grown;
         sp->cap = cap;
     }
-    sp->items[sp->count++] = (struct spool_entry){seq, size};
-    sp->bytes += size;
+    sp->items[sp->count++] = e;
+    sp->bytes += e.size;
     return 0;
 }
 
@@ -82,8 +88,9 @@ static size_t count_dir_entries(const char *path)
 {
     DIR *d = opendir(path);
     size_t n = 0;
+    bool signed_jws;
     for (struct dirent *de; d && (de = readdir(d));)
-        n += parse_entry_name(de->d_name) != 0;
+        n += parse_entry_name(de->d_name, &signed_jws) != 0;
     if (d)
         closedir(d);
     return n;
@@ -118,11 +125,13 @@ static int scan(struct mamori_spool *sp, int clean, char *err, size_t errlen)
             removed_tmp |= clean && unlink(path) == 0;
             continue;
         }
-        uint64_t seq = parse_entry_name(de->d_name);
+        bool signed_jws = false;
+        uint64_t seq = parse_entry_name(de->d_name, &signed_jws);
         struct stat st;
         if (seq == 0 || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
             continue;
-        if (push_entry(sp, seq, (uint64_t)st.st_size) < 0) {
+        struct spool_entry e = {.seq = seq, .size = (uint64_t)st.st_size, .signed_jws = signed_jws};
+        if (push_entry(sp, e) < 0) {
             closedir(d);
             snprintf(err, errlen, "out of memory");
             return -1;
@@ -214,7 +223,7 @@ static size_t enforce_bounds(struct mamori_spool *sp)
     size_t dropped = 0;
     while (sp->count > 1 && (sp->count > sp->max_files || sp->bytes > sp->max_bytes)) {
         char path[PATH_MAX];
-        entry_path(sp, "", sp->items[0].seq, path, sizeof path);
+        entry_path(sp, "", &sp->items[0], path, sizeof path);
         unlink(path);
         remove_first(sp);
         dropped++;
@@ -231,8 +240,9 @@ int mamori_spool_put(struct mamori_spool *sp, uint64_t seq, const char *data, si
         snprintf(err, errlen, "spool: seq %" PRIu64 " is not newer than the queued reports", seq);
         return -1;
     }
+    struct spool_entry e = {.seq = seq, .size = len};
     char path[PATH_MAX];
-    entry_path(sp, "", seq, path, sizeof path);
+    entry_path(sp, "", &e, path, sizeof path);
     if (mamori_durable_write(path, data, len, 0600, err, errlen) < 0) {
         if (errno == ENOSPC || errno == EDQUOT)
             snprintf(err, errlen,
@@ -241,7 +251,7 @@ int mamori_spool_put(struct mamori_spool *sp, uint64_t seq, const char *data, si
                      sp->dir, seq, sp->count);
         return -1;
     }
-    if (push_entry(sp, seq, len) < 0) {
+    if (push_entry(sp, e) < 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -258,18 +268,20 @@ int mamori_spool_put(struct mamori_spool *sp, uint64_t seq, const char *data, si
 }
 
 int mamori_spool_peek_oldest(struct mamori_spool *sp, uint64_t *seq, char **data, size_t *len,
-                             char *err, size_t errlen)
+                             bool *signed_jws, char *err, size_t errlen)
 {
     if (sp->count == 0)
         return 1;
     char path[PATH_MAX];
-    entry_path(sp, "", sp->items[0].seq, path, sizeof path);
+    entry_path(sp, "", &sp->items[0], path, sizeof path);
     *data = mamori_read_file(path, 16u * 1024 * 1024, len);
     if (!*data) {
         snprintf(err, errlen, "%s: cannot read spooled report: %s", path, strerror(errno));
         return -1;
     }
     *seq = sp->items[0].seq;
+    if (signed_jws)
+        *signed_jws = sp->items[0].signed_jws;
     return 0;
 }
 
@@ -295,7 +307,7 @@ int mamori_spool_ack(struct mamori_spool *sp, uint64_t seq, char *err, size_t er
     if (i < 0)
         return 0;
     char path[PATH_MAX];
-    entry_path(sp, "", seq, path, sizeof path);
+    entry_path(sp, "", &sp->items[i], path, sizeof path);
     if (unlink(path) < 0 && errno != ENOENT) {
         snprintf(err, errlen, "%s: cannot remove: %s", path, strerror(errno));
         return -1;
@@ -311,8 +323,8 @@ int mamori_spool_reject(struct mamori_spool *sp, uint64_t seq, char *err, size_t
     if (i < 0)
         return 0;
     char from[PATH_MAX], to[PATH_MAX];
-    entry_path(sp, "", seq, from, sizeof from);
-    entry_path(sp, "rejected/", seq, to, sizeof to);
+    entry_path(sp, "", &sp->items[i], from, sizeof from);
+    entry_path(sp, "rejected/", &sp->items[i], to, sizeof to);
     if (rename(from, to) < 0) {
         snprintf(err, errlen, "%s: cannot move to rejected/: %s", from, strerror(errno));
         return -1;
@@ -348,7 +360,7 @@ void mamori_spool_stats(const struct mamori_spool *sp, struct mamori_spool_stats
     out->oldest_seq = sp->items[0].seq;
     out->newest_seq = sp->items[sp->count - 1].seq;
     char path[PATH_MAX];
-    entry_path(sp, "", sp->items[0].seq, path, sizeof path);
+    entry_path(sp, "", &sp->items[0], path, sizeof path);
     struct stat st;
     if (stat(path, &st) == 0)
         out->oldest_time = st.st_mtime;

@@ -1,13 +1,16 @@
-/* spool.h -- durable, bounded, ordered queue of signed reports on disk.
+/* spool.h -- durable, bounded, ordered queue of reports on disk.
  *
- * Every signed report is in the spool before the agent tries to send it, and
- * leaves it only when the collector acknowledges it, so nothing is lost
- * across collector outages, agent restarts or power loss.
+ * Every report is in the spool before anything tries to send it, and leaves
+ * it only when the collector acknowledges it, so nothing is lost across
+ * collector outages, agent restarts or power loss.
  *
  * Layout under the spool directory:
- *   <seq, 20 digits>.jws    one signed report (written .tmp, fsync, rename,
- *                           fsync dir); delivery is in seq order
- *   rejected/<seq>.jws      reports the collector refused as replays; kept
+ *   <seq, 20 digits>.json   one sealed report payload (written .tmp, fsync,
+ *                           rename, fsync dir); delivery is in seq order and
+ *                           the courier signs it when it sends it
+ *   <seq, 20 digits>.jws    a report spooled already signed (mamori 0.1.0
+ *                           did so); delivered as it is
+ *   rejected/<seq>.<ext>    reports the collector refused as replays; kept
  *                           for inspection, never retried
  *   dropped                 count of reports dropped for space, not yet
  *                           announced in a report
@@ -20,6 +23,7 @@
 #ifndef MAMORI_SPOOL_H
 #define MAMORI_SPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -48,15 +52,16 @@ void mamori_spool_close(struct mamori_spool *sp);
  * nothing and removes no *.tmp file that a live writer may be filling. */
 struct mamori_spool *mamori_spool_inspect(const char *dir, char *err, size_t errlen);
 
-/* Store one report.  Drops the oldest reports if the bounds require (the
+/* Store one report payload (<seq>.json).  Drops the oldest reports if the bounds require (the
  * number dropped is added to *dropped_now when non-NULL).  -1 with a clear
  * message on failure (e.g. disk full); older reports are untouched then. */
 int mamori_spool_put(struct mamori_spool *sp, uint64_t seq, const char *data, size_t len,
                      size_t *dropped_now, char *err, size_t errlen);
 
-/* Oldest report: 0 and a malloc'd copy, 1 when empty, -1 on read error. */
+/* Oldest report: 0 and a malloc'd copy, 1 when empty, -1 on read error.
+ * *signed_jws (optional) tells a spooled JWS from a payload to sign. */
 int mamori_spool_peek_oldest(struct mamori_spool *sp, uint64_t *seq, char **data, size_t *len,
-                             char *err, size_t errlen);
+                             bool *signed_jws, char *err, size_t errlen);
 
 /* Remove an acknowledged report. */
 int mamori_spool_ack(struct mamori_spool *sp, uint64_t seq, char *err, size_t errlen);

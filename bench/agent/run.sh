@@ -1,31 +1,40 @@
 #!/usr/bin/env bash
-# bench/agent/run.sh [BUILD_DIR] -- idle footprint of the running mamori-agent
+# bench/agent/run.sh [BUILD_DIR] -- footprint of the resident mamori-agent
 # beside usbguard-daemon, both started in this run and watched for the same
-# window (BENCH_SECONDS, default 60).  Reads /proc only:
+# window (BENCH_SECONDS, default 60), and, for honesty, the peak memory of the
+# agent's short-lived children.  Reads /proc only:
 #   RSS        VmRSS of /proc/PID/status at the end of the window (the budget),
 #              with PSS and private dirty pages from smaps_rollup beside it
 #   wake-ups   voluntary + involuntary context switches of all the process's
 #              threads during the window, scaled to one minute
-# Both daemons see the same fake USB root hub (umockdev-run), since this
-# machine has no USB bus.  The agent runs in a private netns so its network
-# guard never touches this machine's links.  Budget: <= 4 MiB RSS, no wake-ups
-# besides the agent's own timers (both set to an hour here).  Needs root.
+#   peaks      the agent's status: checks_peak_rss_kib (the last check run,
+#              a fork) and courier_peak_rss_kib (mamori-courier while it
+#              signed and delivered the first report to a real collector
+#              over mutual TLS), both ru_maxrss from wait4()
+# Three daemons: the agent under umockdev (the fake USB root hub usbguard
+# also sees, since this machine has no USB bus), usbguard-daemon under the
+# same umockdev, and the agent without umockdev's preload (which adds GLib to
+# every process it wraps), enrolled with a collector on loopback.  The agents
+# run in a private netns (scripts/demo-lib.sh) so their network guard never
+# touches this machine's links.  Budget: <= 4 MiB RSS for the resident agent,
+# no wake-ups besides its own timers (both set to an hour here).  Needs root.
 set -euo pipefail
-build=$(cd "${1:-build}" && pwd)
+BUILD=$(cd "${1:-build}" && pwd)
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${BENCH_SECONDS:-60}
 [ "$(id -u)" -eq 0 ] || { echo "bench/agent: needs root (netns)"; exit 2; }
 command -v umockdev-run >/dev/null || { echo "bench/agent: umockdev-run missing"; exit 2; }
+# shellcheck source=../../scripts/demo-lib.sh
+. "$SRC/scripts/demo-lib.sh"
 
-work=$(mktemp -d /tmp/mamori-bench-agent.XXXXXX)
-ns=mamori-bench-agent-$$
 agent_wrapper='' guard_wrapper='' plain=''
 cleanup() {
     for p in $agent_wrapper $guard_wrapper $plain; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
-    rm -rf "$work"
+    demo_teardown
 }
 trap cleanup EXIT
+demo_setup "$(mktemp -d /tmp/mamori-bench-agent.XXXXXX)"
+work=$DEMO_WORK
 
 cat >"$work/hub.umockdev" <<'D'
 P: /devices/pci0000:00/0000:00:14.0/usb1
@@ -45,26 +54,27 @@ A: busnum=1
 A: devnum=1
 D
 
-# mamori-agent: a policy whose timers do not fire within the window.
+# The agents: a policy whose timers do not fire within the window.
 mkdir -p "$work/root/etc"
 echo "0123456789abcdef0123456789abcdef" >"$work/root/etc/machine-id"
+DEMO_HOST_ID=$(printf 0123456789abcdef0123456789abcdef | sha256sum | cut -c1-64)
 cat >"$work/policy.json" <<'P'
 {"version": "bench-1", "segment": "lgwan",
  "network": {"interfaces": [{"name": "lo"}]},
  "report": {"interval_seconds": 3600, "check_interval_seconds": 3600}}
 P
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ip netns exec "$ns" umockdev-run -d "$work/hub.umockdev" -- \
-    "$build/agent/mamori-agent" --foreground --policy "$work/policy.json" \
-    --state-dir "$work/state" --root "$work/root" --socket "$work/agent.sock" \
-    >"$work/agent.log" 2>&1 &
+demo_server_start >"$work/server-init.log" || { echo "bench/agent: no collector"; exit 1; }
+demo_enroll >"$work/enroll.log" 2>&1 || { echo "bench/agent: enrolment failed"; cat "$work/enroll.log"; exit 1; }
+
+demo_in_ns umockdev-run -d "$work/hub.umockdev" -- \
+    "$BUILD/agent/mamori-agent" --foreground --policy "$work/policy.json" \
+    --state-dir "$work/state" --root "$work/root" --socket "$work/agent-usb.sock" \
+    >"$work/agent-usb.log" 2>&1 &
 agent_wrapper=$!
-# The same agent without the umockdev preload (which adds GLib to every
-# process it wraps): no USB bus here, so only its USB enforcer is idle-less.
-ip netns exec "$ns" "$build/agent/mamori-agent" --foreground --policy "$work/policy.json" \
-    --state-dir "$work/state-plain" --root "$work/root" --socket "$work/agent-plain.sock" \
-    >"$work/agent-plain.log" 2>&1 &
+# The enrolled agent (state in $DEMO_WORK/agent, as demo_enroll left it).
+ip netns exec "$DEMO_NS" "$BUILD/agent/mamori-agent" --foreground --policy "$work/policy.json" \
+    --state-dir "$work/agent" --root "$work/root" --socket "$DEMO_WORK/agent.sock" \
+    >"$work/agent.log" 2>&1 &
 plain=$!
 
 # usbguard-daemon: temporary configuration, empty rule file, block by default.
@@ -86,7 +96,7 @@ umockdev-run -d "$work/hub.umockdev" -- /usr/sbin/usbguard-daemon -K -P \
     -c "$work/usbguard-daemon.conf" -p "$work/usbguard.pid" >"$work/usbguard.log" 2>&1 &
 guard_wrapper=$!
 
-# child_of WRAPPER: the daemon umockdev-run started.
+# child_of WRAPPER: the daemon a wrapper (umockdev-run, ip netns exec) started.
 child_of() {
     local pid
     for _ in $(seq 50); do
@@ -102,15 +112,20 @@ switches() { # voluntary + involuntary context switches of every thread of PID
 }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' /proc/"$1"/status; }
 # rollup FIELD PID: Pss or Private_Dirty in KiB (shared library pages such as
-# libcrypto count fully in RSS but are shared with every other process).
+# libc count fully in RSS but are shared with every other process).
 rollup() { awk -v f="$1:" '$1 == f { print $2 }' /proc/"$2"/smaps_rollup; }
+status_field() { # python expression over the plain agent's status "d"
+    demo_status_json | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}
 
-agent=$(child_of "$agent_wrapper") || { echo "mamori-agent did not start"; cat "$work/agent.log"; exit 1; }
+agent=$(child_of "$agent_wrapper") || { echo "mamori-agent did not start"; cat "$work/agent-usb.log"; exit 1; }
 guard=$(child_of "$guard_wrapper") || { echo "usbguard-daemon did not start"; cat "$work/usbguard.log"; exit 1; }
-for _ in $(seq 100); do [ -S "$work/agent.sock" ] && break; sleep 0.1; done
-[ -S "$work/agent.sock" ] || { echo "mamori-agent has no socket"; cat "$work/agent.log"; exit 1; }
+for _ in $(seq 100); do [ -S "$work/agent-usb.sock" ] && [ -S "$DEMO_WORK/agent.sock" ] && break; sleep 0.1; done
+[ -S "$DEMO_WORK/agent.sock" ] || { echo "mamori-agent has no socket"; cat "$work/agent.log"; exit 1; }
+# The first report, signed and delivered by the courier, before the window.
+demo_wait_ack 300 || { echo "bench/agent: the first report was not delivered"; cat "$work/agent.log"; exit 1; }
 
-sleep 3 # let both finish their start-up sweep
+sleep 3 # let every daemon finish its start-up sweep
 a0=$(switches "$agent") g0=$(switches "$guard") p0=$(switches "$plain")
 sleep "$seconds"
 if ! kill -0 "$agent" || ! kill -0 "$guard" || ! kill -0 "$plain"; then
@@ -121,14 +136,18 @@ a1=$(switches "$agent") g1=$(switches "$guard") p1=$(switches "$plain")
 a_rss=$(rss_kib "$agent") g_rss=$(rss_kib "$guard") p_rss=$(rss_kib "$plain")
 
 per_min() { awk -v d="$1" -v s="$seconds" 'BEGIN { printf "%.1f", d * 60 / s }'; }
-printf 'idle over %ss          %14s %14s %16s\n' "$seconds" "agent+umockdev" "usbguard+umockdev" "agent (plain)"
-printf '  RSS (KiB)             %14s %14s %16s\n' "$a_rss" "$g_rss" "$p_rss"
-printf '  PSS (KiB)             %14s %14s %16s\n' "$(rollup Pss "$agent")" \
+printf 'idle over %ss           %14s %17s %16s\n' "$seconds" "agent+umockdev" "usbguard+umockdev" "agent (plain)"
+printf '  RSS (KiB)             %14s %17s %16s\n' "$a_rss" "$g_rss" "$p_rss"
+printf '  PSS (KiB)             %14s %17s %16s\n' "$(rollup Pss "$agent")" \
     "$(rollup Pss "$guard")" "$(rollup Pss "$plain")"
-printf '  private dirty (KiB)   %14s %14s %16s\n' "$(rollup Private_Dirty "$agent")" \
+printf '  private dirty (KiB)   %14s %17s %16s\n' "$(rollup Private_Dirty "$agent")" \
     "$(rollup Private_Dirty "$guard")" "$(rollup Private_Dirty "$plain")"
-printf '  wake-ups per minute   %14s %14s %16s\n' "$(per_min $((a1 - a0)))" \
+printf '  wake-ups per minute   %14s %17s %16s\n' "$(per_min $((a1 - a0)))" \
     "$(per_min $((g1 - g0)))" "$(per_min $((p1 - p0)))"
+echo "short-lived children of the agent (plain), peak RSS while they ran:"
+printf '  check run (KiB)       %14s\n' "$(status_field 'd["agent"]["checks_peak_rss_kib"]')"
+printf '  courier, signing and delivering over mTLS (KiB) %s\n' \
+    "$(status_field 'd["delivery"]["courier_peak_rss_kib"]')"
 budget=$((4 * 1024))
 if [ "$p_rss" -le "$budget" ]; then
     echo "  agent (plain) RSS within the 4 MiB budget"

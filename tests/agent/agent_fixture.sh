@@ -4,6 +4,7 @@
 #   agent_start [ARGS]     start mamori-agent --foreground; waits for its socket
 #   agent_status_json      mamorictl status --json (as root)
 #   agent_teardown
+#   ok / not_ok / check NAME COND / wait_for COND SECONDS   TAP-style results
 
 AGENT_NS=mamori-agent-t$$
 AGENT_PID=
@@ -53,4 +54,15 @@ agent_teardown() {
     [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
     ip netns del "$AGENT_NS" 2>/dev/null
     rm -rf "$AGENT_WORK"
+}
+
+# TAP-style results: the script ends with 'echo "$passes passed, $failures failed"'.
+failures=0
+passes=0
+ok() { passes=$((passes + 1)); echo "ok - $1"; }
+not_ok() { failures=$((failures + 1)); echo "not ok - $1"; }
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+wait_for() { # bounded wait for a condition (seconds * 10 tries)
+    for _ in $(seq "$(($2 * 10))"); do eval "$1" && return 0; sleep 0.1; done
+    return 1
 }

@@ -11,15 +11,6 @@ fi
 . "$(dirname "$0")/agent_fixture.sh"
 export LANG=C.UTF-8 MAMORI_LOCALEDIR="$BUILD/locale"
 ctl="$BUILD/agent/mamorictl"
-failures=0
-passes=0
-ok() { passes=$((passes + 1)); echo "ok - $1"; }
-not_ok() { failures=$((failures + 1)); echo "not ok - $1"; }
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
-wait_for() { # bounded wait for a condition (seconds * 10 tries)
-    for _ in $(seq "$(($2 * 10))"); do eval "$1" && return 0; sleep 0.1; done
-    return 1
-}
 trap agent_teardown EXIT
 getent group mamori >/dev/null || groupadd -r mamori
 gid=$(getent group mamori | cut -d: -f3)

@@ -77,7 +77,8 @@ check "build-debs.sh made mamori-agent and mamori-server" test -f "$agent_deb" -
 
 # --- 2. package contents, straight from the .deb ----------------------------
 dpkg-deb -c "$agent_deb" | awk '{print $6}' | sed 's|^\./|/|' >"$work/agent.list"
-for path in /usr/sbin/mamori-agent /usr/bin/mamorictl /etc/mamori/policy.json \
+for path in /usr/sbin/mamori-agent /usr/libexec/mamori-agent/mamori-courier \
+    /usr/bin/mamorictl /etc/mamori/policy.json \
     /lib/systemd/system/mamori-agent.service /usr/share/locale/ja/LC_MESSAGES/mamori.mo \
     /usr/share/man/man8/mamori-agent.8.gz /usr/share/man/man8/mamorictl.8.gz \
     /usr/share/man/man5/mamori-policy.5.gz /usr/share/doc/mamori-agent/copyright; do
@@ -198,6 +199,13 @@ if [ -f "$src/packaging/udev/70-mamori-usb.rules" ]; then
 fi
 gid=$(in_root getent group mamori | cut -d: -f3)
 check "system group mamori exists (gid ${gid:-none} < 1000)" test -n "$gid" -a "${gid:-1000}" -lt 1000
+# The courier's user: a system account in group mamori that nobody logs in as.
+courier_user=$(in_root getent passwd mamori)
+check "system user mamori exists for the courier ($courier_user)" \
+    sh -c "echo '$courier_user' | awk -F: -v g='$gid' '\$3 < 1000 && \$3 > 0 && \$4 == g && \$7 == \"/usr/sbin/nologin\"' | grep -q ."
+expect_mode /usr/libexec/mamori-agent/mamori-courier "755 root:root"
+check "the courier refuses to run as root" \
+    sh -c "chroot '$root' /usr/libexec/mamori-agent/mamori-courier --foreground </dev/null 2>&1 | grep -q 'refusing to run as root'"
 check "the device key is an Ed25519 private key" \
     sh -c "openssl pkey -in '$root/var/lib/mamori/device.key' -noout -text 2>/dev/null | grep -q ED25519"
 check "the unit is enabled for multi-user.target" \
@@ -224,12 +232,15 @@ else
     echo "# systemd-analyze not available: only the static directive checks below"
 fi
 # systemd's own exposure score (0 = fully locked down, 10 = none): the agent
-# must stay at or under 3.0 ("OK"), the collector at or under 2.0.
+# must stay at or under 3.4 ("OK"), the collector at or under 2.0.  (The
+# agent's 3.4 is 3.0 plus CAP_SETUID/CAP_SETGID/CAP_KILL, which it needs to
+# run its delivery helper unprivileged -- the score counts them as exposure,
+# although they take TLS and all network input away from root.)
 security_score_ok() { # unit threshold
     systemd-analyze security --offline=yes --root="$root" --threshold="$2" "$1" >"$work/security.log" 2>&1
 }
 if command -v systemd-analyze >/dev/null 2>&1; then
-    check "systemd-analyze security: agent exposure <= 3.0" security_score_ok mamori-agent.service 30
+    check "systemd-analyze security: agent exposure <= 3.4" security_score_ok mamori-agent.service 34
 fi
 for directive in 'Type=notify' 'WatchdogSec=' 'Restart=always' 'ProtectSystem=strict' \
     'ProtectHome=read-only' 'PrivateTmp=yes' 'NoNewPrivileges=yes' 'StateDirectory=mamori' \
@@ -318,6 +329,7 @@ else
     not_ok "purge leaves the file system exactly as before the installation"
 fi
 check "purge removes the group mamori" sh -c "! chroot '$root' getent group mamori >/dev/null"
+check "purge removes the user mamori" sh -c "! chroot '$root' getent passwd mamori >/dev/null"
 check "purge removes the debconf answers" \
     sh -c "! grep -q 'mamori-agent/' '$root/var/cache/debconf/config.dat'"
 

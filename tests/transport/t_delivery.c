@@ -1,7 +1,9 @@
-/* t_delivery.c -- enrolment and report delivery against a real TLS 1.3
- * server on loopback (tls_responder.c): in-order delivery, outage and
- * recovery, replay refusal, re-enrolment, and the TLS refusals (wrong CA,
- * expired certificate, TLS 1.2 only, no CA at all). */
+/* t_delivery.c -- enrolment and the courier's sender against a real TLS 1.3
+ * server on loopback (tls_responder.c), driven the way the agent drives the
+ * courier: in-order delivery, deterministic signatures across retries,
+ * outage and recovery, duplicates, replay refusal, unknown node, an old
+ * signed report, and the TLS refusals (wrong CA, expired certificate,
+ * TLS 1.2 only, no CA at all). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,13 +11,14 @@
 #include <unistd.h>
 
 #include "base64url.h"
-#include "delivery.h"
 #include "device_key.h"
+#include "durable_file.h"
 #include "enroll.h"
 #include "https_client.h"
 #include "jws.h"
+#include "outbox.h"
 #include "report.h"
-#include "spool.h"
+#include "sender.h"
 #include "tls_responder.h"
 
 static struct tls_pki pki;
@@ -66,19 +69,62 @@ static cJSON *sample_report(void)
     return mamori_report_build(&host, 0, time(NULL), "test", NULL, NULL, 0);
 }
 
-static struct mamori_delivery *new_delivery(const char *secret_file)
+static struct mamori_outbox *open_outbox(void)
 {
-    struct mamori_delivery_options o = {.secret_file = secret_file};
-    struct mamori_delivery *d = mamori_delivery_new(state, &o, err, sizeof err);
-    cr_assert_not_null(d, "%s", err);
-    return d;
+    struct mamori_outbox *ob = mamori_outbox_open(state, 0, 0, err, sizeof err);
+    cr_assert_not_null(ob, "%s", err);
+    return ob;
 }
 
-static void submit(struct mamori_delivery *d, uint64_t expect_seq)
+static void put(struct mamori_outbox *ob, uint64_t expect_seq)
 {
     uint64_t seq = 0;
-    cr_assert_eq(mamori_delivery_submit(d, sample_report(), &seq, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(mamori_outbox_put(ob, sample_report(), &seq, err, sizeof err), 0, "%s", err);
     cr_assert_eq(seq, expect_seq);
+}
+
+static char *state_file(const char *name)
+{
+    char path[200];
+    snprintf(path, sizeof path, "%s/%s", state, name);
+    char *text = mamori_read_file(path, 65536, NULL);
+    cr_assert_not_null(text, "%s", path);
+    return text;
+}
+
+/* The courier's sender, with the enrolment files in memory as the courier
+ * gets them. */
+static struct mamori_sender *new_sender(void)
+{
+    char *key = state_file("device.key"), *cert = state_file("device.crt");
+    char *ca = state_file("ca.crt");
+    struct mamori_sender_config cfg = {
+        .server_url = url, .ca_pem = ca, .cert_pem = cert, .key_pem = key};
+    struct mamori_sender *s = mamori_sender_new(&cfg, err, sizeof err);
+    cr_assert_not_null(s, "%s", err);
+    free(key);
+    free(cert);
+    free(ca);
+    return s;
+}
+
+/* What the agent does with the courier's outcomes: send oldest first,
+ * remove what is stored, set aside what is refused, stop at a retry.
+ * Returns the outcome that ended it (STORED when the spool is empty). */
+static enum mamori_send_outcome drain(struct mamori_outbox *ob, struct mamori_sender *s)
+{
+    struct mamori_outbox_item item;
+    while (mamori_outbox_oldest(ob, &item, err, sizeof err) == 0) {
+        enum mamori_send_outcome o =
+            mamori_sender_send(s, item.seq, item.data, item.len, item.signed_jws, err, sizeof err);
+        mamori_outbox_item_free(&item);
+        if (o == MAMORI_SEND_RETRY)
+            return o;
+        int rc = o == MAMORI_SEND_STORED ? mamori_outbox_ack(ob, item.seq, err, sizeof err)
+                                         : mamori_outbox_reject(ob, item.seq, err, sizeof err);
+        cr_assert_eq(rc, 0, "%s", err);
+    }
+    return MAMORI_SEND_STORED;
 }
 
 /* seq of the i-th report the server received, after verifying its JWS with
@@ -105,12 +151,11 @@ static long received_seq(int i)
     return seq;
 }
 
-static size_t queue_length(struct mamori_delivery *d)
+static size_t queue_length(struct mamori_outbox *ob)
 {
-    cJSON *s = mamori_delivery_state(d);
-    size_t n = (size_t)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "queue_length"));
-    cJSON_Delete(s);
-    return n;
+    struct mamori_spool_stats st;
+    mamori_outbox_stats(ob, &st);
+    return st.count;
 }
 
 Test(delivery, enrol_then_deliver_in_order)
@@ -123,17 +168,42 @@ Test(delivery, enrol_then_deliver_in_order)
         snprintf(p, sizeof p, "%s/%s", state, files[i]);
         cr_assert_eq(access(p, R_OK), 0, "%s stored", files[i]);
     }
-    struct mamori_delivery *d = new_delivery(NULL);
-    submit(d, 1);
-    submit(d, 2);
-    submit(d, 3);
-    cr_assert_eq(queue_length(d), 3, "spooled before anything is sent");
-    cr_assert_eq(mamori_delivery_run_once(d), -1, "all delivered: nothing left to schedule");
-    cr_assert_eq(queue_length(d), 0);
+    struct mamori_outbox *ob = open_outbox();
+    put(ob, 1);
+    put(ob, 2);
+    put(ob, 3);
+    cr_assert_eq(queue_length(ob), 3, "spooled before anything is sent");
+    struct mamori_sender *s = new_sender();
+    cr_assert_eq(drain(ob, s), MAMORI_SEND_STORED, "%s", err);
+    cr_assert_eq(queue_length(ob), 0);
     cr_assert_eq(tls_log_count(&pki, "/v1/reports"), 3);
     for (int i = 0; i < 3; i++)
-        cr_assert_eq(received_seq(i), i + 1, "delivered in seq order");
-    mamori_delivery_free(d);
+        cr_assert_eq(received_seq(i), i + 1, "delivered in seq order, signed by the device key");
+    mamori_sender_free(s);
+    mamori_outbox_close(ob);
+}
+
+Test(delivery, signing_is_deterministic_so_a_retry_sends_the_same_bytes)
+{
+    static const struct tls_answer busy_then_ok[] = {{503, "{\"error\":\"busy\"}"},
+                                                     {200, "{\"status\":\"accepted\"}"}};
+    start(pki.server_cert, busy_then_ok, 2, 0);
+    cr_assert_eq(enroll_with(pki.ca_file, NULL), 0, "%s", err);
+    struct mamori_outbox *ob = open_outbox();
+    put(ob, 1);
+    struct mamori_sender *s = new_sender();
+    cr_assert_eq(drain(ob, s), MAMORI_SEND_RETRY);
+    cr_assert(strstr(err, "503"), "the reason names the answer: %s", err);
+    cr_assert_eq(queue_length(ob), 1, "kept until acknowledged");
+    cr_assert_eq(drain(ob, s), MAMORI_SEND_STORED, "%s", err);
+    char *first = tls_log_body(&pki, "/v1/reports", 0),
+         *second = tls_log_body(&pki, "/v1/reports", 1);
+    cr_assert_not_null(second);
+    cr_assert_str_eq(first, second, "the collector sees one report, however often it is sent");
+    free(first);
+    free(second);
+    mamori_sender_free(s);
+    mamori_outbox_close(ob);
 }
 
 Test(delivery, collector_down_then_back_loses_nothing)
@@ -143,46 +213,40 @@ Test(delivery, collector_down_then_back_loses_nothing)
     int port = srv.port;
     tls_responder_stop(&srv); /* the collector goes away */
 
-    struct mamori_delivery *d = new_delivery(NULL);
-    submit(d, 1);
-    submit(d, 2);
-    long delay = mamori_delivery_run_once(d);
-    cr_assert(delay >= 1 && delay <= MAMORI_BACKOFF_BASE_S, "first backoff, got %ld", delay);
-    cr_assert_eq(queue_length(d), 2);
-    cJSON *s = mamori_delivery_state(d);
-    cr_assert(cJSON_IsString(cJSON_GetObjectItem(s, "last_error")), "outage is explained");
-    cJSON_Delete(s);
-    cr_assert_gt(mamori_delivery_run_once(d), 0, "still backing off: no attempt yet");
-    mamori_delivery_free(d);
+    struct mamori_outbox *ob = open_outbox();
+    put(ob, 1);
+    put(ob, 2);
+    struct mamori_sender *s = new_sender();
+    cr_assert_eq(drain(ob, s), MAMORI_SEND_RETRY);
+    cr_assert_eq(queue_length(ob), 2);
+    mamori_sender_free(s);
+    mamori_outbox_close(ob);
 
     /* Agent restart while the collector is down; then the collector returns. */
-    d = new_delivery(NULL);
-    submit(d, 3);
+    ob = open_outbox();
+    put(ob, 3);
     start(pki.server_cert, accept_all, 1, port);
-    cr_assert_eq(mamori_delivery_run_once(d), -1);
+    s = new_sender();
+    cr_assert_eq(drain(ob, s), MAMORI_SEND_STORED, "%s", err);
     cr_assert_eq(tls_log_count(&pki, "/v1/reports"), 3);
     for (int i = 0; i < 3; i++)
         cr_assert_eq(received_seq(i), i + 1);
-    mamori_delivery_free(d);
+    mamori_sender_free(s);
+    mamori_outbox_close(ob);
 }
 
-Test(delivery, server_errors_back_off_then_deliver)
+Test(delivery, a_duplicate_is_an_acknowledgement)
 {
-    static const struct tls_answer flaky[] = {
-        {503, "{\"error\":\"busy\"}"}, {500, "{}"}, {200, "{\"status\":\"duplicate\",\"seq\":1}"}};
-    start(pki.server_cert, flaky, 3, 0);
+    static const struct tls_answer dup[] = {{200, "{\"status\":\"duplicate\",\"seq\":1}"}};
+    start(pki.server_cert, dup, 1, 0);
     cr_assert_eq(enroll_with(pki.ca_file, NULL), 0, "%s", err);
-    struct mamori_delivery *d = new_delivery(NULL);
-    submit(d, 1);
-    cr_assert_gt(mamori_delivery_run_once(d), 0);
-    mamori_delivery_kick(d);
-    cr_assert_gt(mamori_delivery_run_once(d), 0);
-    cr_assert_eq(queue_length(d), 1, "kept until acknowledged");
-    mamori_delivery_kick(d);
-    cr_assert_eq(mamori_delivery_run_once(d), -1, "a duplicate is an acknowledgement");
-    cr_assert_eq(queue_length(d), 0);
-    cr_assert_eq(tls_log_count(&pki, "/v1/reports"), 3);
-    mamori_delivery_free(d);
+    struct mamori_outbox *ob = open_outbox();
+    put(ob, 1);
+    struct mamori_sender *s = new_sender();
+    cr_assert_eq(drain(ob, s), MAMORI_SEND_STORED, "%s", err);
+    cr_assert_eq(queue_length(ob), 0);
+    mamori_sender_free(s);
+    mamori_outbox_close(ob);
 }
 
 Test(delivery, replay_refusal_moves_report_aside_and_is_reported)
@@ -191,16 +255,17 @@ Test(delivery, replay_refusal_moves_report_aside_and_is_reported)
         {409, "{\"error\":\"replay\"}"}, {200, "{\"status\":\"accepted\",\"seq\":2}"}};
     start(pki.server_cert, replay_then_ok, 2, 0);
     cr_assert_eq(enroll_with(pki.ca_file, NULL), 0, "%s", err);
-    struct mamori_delivery *d = new_delivery(NULL);
-    submit(d, 1);
-    submit(d, 2);
-    cr_assert_eq(mamori_delivery_run_once(d), -1, "no loop on a refused report");
-    cJSON *s = mamori_delivery_state(d);
-    cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(s, "rejected")), 1);
-    cJSON_Delete(s);
+    struct mamori_outbox *ob = open_outbox();
+    put(ob, 1);
+    put(ob, 2);
+    struct mamori_sender *s = new_sender();
+    cr_assert_eq(drain(ob, s), MAMORI_SEND_STORED, "no loop on a refused report");
+    struct mamori_spool_stats st;
+    mamori_outbox_stats(ob, &st);
+    cr_assert_eq(st.rejected, 1);
     /* The refusal travels as an event in the next report. */
-    submit(d, 3);
-    mamori_delivery_run_once(d);
+    put(ob, 3);
+    drain(ob, s);
     char *jws = tls_log_body(&pki, "/v1/reports", 2);
     cr_assert_not_null(jws);
     char *dot1 = strchr(jws, '.'), *dot2 = strrchr(jws, '.');
@@ -212,21 +277,48 @@ Test(delivery, replay_refusal_moves_report_aside_and_is_reported)
     cr_assert(strstr(payload, "\"type\":\"" MAMORI_EV_REPORT_REJECTED "\""), "%s", payload);
     free(payload);
     free(jws);
-    mamori_delivery_free(d);
+    mamori_sender_free(s);
+    mamori_outbox_close(ob);
 }
 
-Test(delivery, unknown_node_reenrols_and_retries)
+Test(delivery, unknown_node_is_retried_and_says_to_enrol)
 {
-    static const struct tls_answer unknown_then_ok[] = {
-        {401, "{\"error\":\"unknown_node\"}"}, {200, "{\"status\":\"accepted\",\"seq\":1}"}};
-    start(pki.server_cert, unknown_then_ok, 2, 0);
+    static const struct tls_answer unknown[] = {{401, "{\"error\":\"unknown_node\"}"}};
+    start(pki.server_cert, unknown, 1, 0);
     cr_assert_eq(enroll_with(pki.ca_file, NULL), 0, "%s", err);
-    struct mamori_delivery *d = new_delivery(pki.secret_file);
-    submit(d, 1);
-    cr_assert_eq(mamori_delivery_run_once(d), -1, "%s", err);
-    cr_assert_eq(tls_log_count(&pki, "/v1/enroll"), 2, "enrolled again");
-    cr_assert_eq(tls_log_count(&pki, "/v1/reports"), 2);
-    mamori_delivery_free(d);
+    struct mamori_outbox *ob = open_outbox();
+    put(ob, 1);
+    struct mamori_sender *s = new_sender();
+    cr_assert_eq(drain(ob, s), MAMORI_SEND_RETRY);
+    cr_assert(strstr(err, "mamorictl enroll"), "%s", err);
+    cr_assert_eq(queue_length(ob), 1);
+    mamori_sender_free(s);
+    mamori_outbox_close(ob);
+}
+
+Test(delivery, a_report_spooled_signed_is_sent_as_it_is)
+{
+    start(pki.server_cert, accept_all, 1, 0);
+    cr_assert_eq(enroll_with(pki.ca_file, NULL), 0, "%s", err);
+    struct mamori_sender *s = new_sender();
+    const char *jws = "eyJhbGciOiJFZERTQSJ9.e30.c2ln";
+    cr_assert_eq(mamori_sender_send(s, 9, jws, strlen(jws), true, err, sizeof err),
+                 MAMORI_SEND_STORED, "%s", err);
+    char *got = tls_log_body(&pki, "/v1/reports", 0);
+    cr_assert_str_eq(got, jws);
+    free(got);
+    mamori_sender_free(s);
+}
+
+Test(delivery, a_key_that_is_not_ed25519_is_refused)
+{
+    struct mamori_sender_config cfg = {.server_url = "https://127.0.0.1:1",
+                                       .ca_pem = "x",
+                                       .cert_pem = "x",
+                                       .key_pem = "-----BEGIN PRIVATE KEY-----\nAAAA\n"
+                                                  "-----END PRIVATE KEY-----\n"};
+    cr_assert_null(mamori_sender_new(&cfg, err, sizeof err));
+    cr_assert(strstr(err, "device key"), "%s", err);
 }
 
 Test(delivery, bad_secret_is_refused_clearly)
@@ -298,17 +390,4 @@ Test(delivery, tls12_only_server_is_refused)
     cr_assert_eq(post_once(pki.ca_file), -1, "TLS 1.2 must not be negotiated");
     cr_assert(strstr(err, "TLS"), "%s", err);
     cr_assert_eq(tls_log_count(&pki, "/v1/enroll"), 0);
-}
-
-Test(delivery, backoff_is_full_jitter_and_capped)
-{
-    for (unsigned f = 0; f < 40; f++) {
-        long cap = MAMORI_BACKOFF_BASE_S;
-        for (unsigned i = 0; i < f && cap < MAMORI_BACKOFF_MAX_S; i++)
-            cap *= 2;
-        if (cap > MAMORI_BACKOFF_MAX_S)
-            cap = MAMORI_BACKOFF_MAX_S;
-        long d = mamori_backoff_delay(f);
-        cr_assert(d >= 1 && d <= cap, "failures=%u delay=%ld cap=%ld", f, d, cap);
-    }
 }

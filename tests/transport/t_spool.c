@@ -57,7 +57,7 @@ static uint64_t oldest(struct mamori_spool *sp, char *copy, size_t size)
     uint64_t seq = 0;
     char *data = NULL;
     size_t len = 0;
-    int rc = mamori_spool_peek_oldest(sp, &seq, &data, &len, err, sizeof err);
+    int rc = mamori_spool_peek_oldest(sp, &seq, &data, &len, NULL, err, sizeof err);
     if (rc == 1)
         return 0;
     cr_assert_eq(rc, 0, "%s", err);
@@ -104,10 +104,44 @@ Test(spool, delivers_oldest_first_and_survives_reopen)
     mamori_spool_close(sp);
 
     char path[160];
-    snprintf(path, sizeof path, "%s/spool/rejected/00000000000000000007.jws", dir);
+    snprintf(path, sizeof path, "%s/spool/rejected/00000000000000000007.json", dir);
     cr_assert_eq(access(path, F_OK), 0, "refused report kept in rejected/");
-    snprintf(path, sizeof path, "%s/spool/00000000000000000003.jws", dir);
+    snprintf(path, sizeof path, "%s/spool/00000000000000000003.json", dir);
     cr_assert_eq(access(path, F_OK), -1, "acknowledged report removed");
+}
+
+/* mamori 0.1.0 spooled reports already signed (<seq>.jws): after an upgrade
+ * they are delivered as they are, in order with the new payloads. */
+Test(spool, reports_spooled_signed_by_an_older_agent_are_kept_in_order)
+{
+    char path[160];
+    snprintf(path, sizeof path, "%s/spool", dir);
+    cr_assert_eq(mamori_mkdirs(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/spool/00000000000000000004.jws", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("aGVhZGVy.cGF5bG9hZA.c2ln", f);
+    fclose(f);
+
+    struct mamori_spool *sp = open_spool(0, 0);
+    put(sp, 5, "{\"seq\":5}");
+    uint64_t seq = 0;
+    char *data = NULL;
+    size_t len = 0;
+    bool signed_jws = false;
+    cr_assert_eq(mamori_spool_peek_oldest(sp, &seq, &data, &len, &signed_jws, err, sizeof err), 0);
+    cr_assert_eq(seq, 4);
+    cr_assert(signed_jws, "the old file is a JWS to send as it is");
+    cr_assert_str_eq(data, "aGVhZGVy.cGF5bG9hZA.c2ln");
+    free(data);
+    cr_assert_eq(mamori_spool_reject(sp, 4, err, sizeof err), 0, "%s", err);
+    snprintf(path, sizeof path, "%s/spool/rejected/00000000000000000004.jws", dir);
+    cr_assert_eq(access(path, F_OK), 0, "moved aside under its own name");
+    cr_assert_eq(mamori_spool_peek_oldest(sp, &seq, &data, &len, &signed_jws, err, sizeof err), 0);
+    cr_assert_eq(seq, 5);
+    cr_assert_not(signed_jws, "a payload for the courier to sign");
+    free(data);
+    mamori_spool_close(sp);
 }
 
 Test(spool, full_spool_drops_oldest_and_counts)
@@ -189,7 +223,7 @@ Test(spool, inspect_does_not_touch_a_live_writers_tmp_file)
     mamori_spool_close(sp);
     char path[160], spool_dir[128];
     snprintf(spool_dir, sizeof spool_dir, "%s/spool", dir);
-    snprintf(path, sizeof path, "%s/00000000000000000002.jws.tmp", spool_dir);
+    snprintf(path, sizeof path, "%s/00000000000000000002.json.tmp", spool_dir);
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     fclose(f);
@@ -238,7 +272,7 @@ Test(spool, disk_full_keeps_old_reports_and_says_so)
     char *data = NULL;
     size_t len = 0;
     uint64_t first = 0;
-    cr_assert_eq(mamori_spool_peek_oldest(sp, &first, &data, &len, err, sizeof err), 0);
+    cr_assert_eq(mamori_spool_peek_oldest(sp, &first, &data, &len, NULL, err, sizeof err), 0);
     cr_assert_eq(len, strlen(blob), "the oldest report is intact");
     free(data);
     mamori_spool_close(sp);

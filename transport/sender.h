@@ -1,0 +1,47 @@
+/* sender.h -- sign one queued report and hand it to the collector.
+ *
+ * This is the courier's work (agent/courier.c): it holds the device key,
+ * the device certificate and the collector CA in memory (the agent passes
+ * them as open files, so the courier needs no right to open them), signs
+ * each payload as JWS EdDSA and POSTs it to <server>/v1/reports over mutual
+ * TLS 1.3 (https_client.h).  The collector's answer decides the outcome
+ * (docs/protocol.md):
+ *
+ *   200 {"status":"accepted"|"duplicate"}   stored: the agent removes it
+ *   409 replay                              refused: the agent moves it aside
+ *   401 unknown_node, 5xx, no answer ...    retry later, with the reason
+ */
+#ifndef MAMORI_SENDER_H
+#define MAMORI_SENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mamori_sender_config {
+    const char *server_url; /* https://collector:8443 */
+    const char *proxy;      /* policy report.proxy, NULL = none */
+    const char *ca_pem;     /* collector CA (PEM text) */
+    const char *cert_pem;   /* device certificate */
+    const char *key_pem;    /* device key (Ed25519, PKCS#8 PEM) */
+};
+
+enum mamori_send_outcome {
+    MAMORI_SEND_STORED,  /* accepted or duplicate */
+    MAMORI_SEND_REFUSED, /* a replay: never retry it */
+    MAMORI_SEND_RETRY,   /* the reason is in err */
+};
+
+struct mamori_sender;
+
+/* NULL with a message when the key is not an Ed25519 PEM key. */
+struct mamori_sender *mamori_sender_new(const struct mamori_sender_config *cfg, char *err,
+                                        size_t errlen);
+void mamori_sender_free(struct mamori_sender *s);
+
+/* Deliver report seq: a payload to sign, or (signed_jws) a JWS to send as
+ * it is.  err receives the reason of a RETRY and of a REFUSED. */
+enum mamori_send_outcome mamori_sender_send(struct mamori_sender *s, uint64_t seq, const char *data,
+                                            size_t len, bool signed_jws, char *err, size_t errlen);
+
+#endif /* MAMORI_SENDER_H */
