@@ -19,7 +19,7 @@ clang libclang-rt-14-dev clang-format cppcheck valgrind
 debhelper dpkg-dev fakeroot debootstrap lintian
 chromium
 usbguard
-dbus network-manager
+dbus network-manager python3-dbusmock
 "
 
 export DEBIAN_FRONTEND=noninteractive
@@ -29,7 +29,8 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
     chmod 755 /usr/sbin/policy-rc.d
 fi
 # NetworkManager is for tests only (tests/net/t_wifi_nm.sh runs its own copy in a
-# private network namespace on a private bus).  It must never manage this
+# private network namespace on a private bus; python3-dbusmock plays one with a
+# Wi-Fi device for tests/net/t_wifi_nm_mock.sh).  It must never manage this
 # machine's network: before it is first installed, mask its units, so neither
 # the install nor a reboot starts it (`systemctl unmask` undoes this).
 if ! dpkg-query -W -f='${Status}' network-manager 2>/dev/null | grep -q 'ok installed'; then

@@ -5,9 +5,14 @@
 #   nm_setup                 work dir, netns with veth pairs nmt-a0/nmt-a1 and nmt-b0/nmt-b1,
 #                            private dbus-daemon (socket in the work dir)
 #   nm_start / nm_stop       start / stop NetworkManager (in the netns)
+#   nm_mock_start            instead of NetworkManager: python-dbusmock's NetworkManager
+#                            template (tests/net/nm_mock.py drives it); nm_stop stops it
 #   nmc ARGS...              nmcli against the private bus, in the netns
 #   nm_wait_state DEV STATE  wait (bounded) until nmcli shows DEV in STATE
 #   nm_teardown              stop everything, delete the netns and the work dir
+#   nm_agent_start           mamori-agent beside NetworkManager, in its namespace, with a
+#                            policy allowing "LGWAN-市役所" at wpa2-enterprise (agent_fixture.sh)
+#   ok / not_ok / check / wait_for   the tests' TAP-style lines and bounded waits
 #
 # Isolation (docs/network.md, shared/environment.md §4): NetworkManager, the
 # bus and every client run inside the netns NM_NS, so nothing touches the
@@ -19,6 +24,15 @@
 # (nm-dispatcher, wpa_supplicant) is ever activated by it.
 
 NM_NS=mamori-nm-t$$
+failures=0
+passes=0
+ok() { passes=$((passes + 1)); echo "ok - $1"; }
+not_ok() { failures=$((failures + 1)); echo "not ok - $1"; }
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+wait_for() { # bounded wait for a condition the test polls (seconds * 10 tries)
+    for _ in $(seq "$(($2 * 10))"); do eval "$1" && return 0; sleep 0.1; done
+    return 1
+}
 NM_PID=
 NM_BUS_PID=
 
@@ -107,6 +121,22 @@ nm_start() {
     return 1
 }
 
+nm_mock_start() {
+    ip netns exec "$NM_NS" /usr/bin/python3 -m dbusmock --system -t networkmanager \
+        >>"$NM_WORK/mock.log" 2>&1 &
+    NM_PID=$!
+    for _ in $(seq 200); do
+        busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" call org.freedesktop.DBus /org/freedesktop/DBus \
+            org.freedesktop.DBus GetNameOwner s org.freedesktop.NetworkManager >/dev/null 2>&1 &&
+            return 0
+        kill -0 "$NM_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "the NetworkManager mock did not start:" >&2
+    cat "$NM_WORK/mock.log" >&2
+    return 1
+}
+
 nm_stop() {
     if [ -n "$NM_PID" ]; then
         kill "$NM_PID" 2>/dev/null
@@ -139,4 +169,22 @@ nm_teardown() {
     fi
     ip netns del "$NM_NS" 2>/dev/null
     [ -n "${NM_WORK:-}" ] && rm -rf "$NM_WORK"
+}
+
+# The agent's root has the namespace's own /sys and /proc, so net.only_approved
+# judges the links NetworkManager sees.
+nm_agent_start() {
+    AGENT_NS=$NM_NS
+    AGENT_WORK="$NM_WORK/agent"
+    mkdir -p "$AGENT_WORK/root/etc"
+    ln -s /sys "$AGENT_WORK/root/sys"
+    ln -s /proc "$AGENT_WORK/root/proc"
+    chmod 755 "$NM_WORK" "$AGENT_WORK"
+    echo "0123456789abcdef0123456789abcdef" >"$AGENT_WORK/root/etc/machine-id"
+    cat >"$AGENT_WORK/policy.json" <<'P'
+{"version": "wifi-1", "segment": "lgwan",
+ "network": {"wifi": {"allow_ssids": ["LGWAN-市役所"], "min_security": "wpa2-enterprise"}},
+ "report": {"interval_seconds": 3600, "check_interval_seconds": 3600}}
+P
+    agent_start
 }

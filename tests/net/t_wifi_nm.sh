@@ -10,8 +10,9 @@
 # through the fd alone, Device.Disconnect really disconnecting (on a veth),
 # veth devices never reported as Wi-Fi connections, and the agent saying in its
 # log, in `mamorictl status` and in net.only_approved whether Wi-Fi joins are
-# watched.  SSID and security mapping are unit-tested (t_wifi_map) and the
-# guard's Wi-Fi rules run on the fake source (t_net_wifi).
+# watched.  The Wi-Fi path runs against a mock NetworkManager
+# (t_wifi_nm_mock.sh), SSID and security mapping are unit-tested (t_wifi_map)
+# and the guard's Wi-Fi rules also run on the fake source (t_net_wifi).
 set -uo pipefail
 BUILD=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -20,15 +21,6 @@ nm_require
 . "$HERE/../agent/agent_fixture.sh"
 export LANG=C.UTF-8 MAMORI_LOCALEDIR="$BUILD/locale"
 PROBE_BIN="$BUILD/tests/net/wifi_nm_probe"
-failures=0
-passes=0
-ok() { passes=$((passes + 1)); echo "ok - $1"; }
-not_ok() { failures=$((failures + 1)); echo "not ok - $1"; }
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
-wait_for() { # bounded wait for a condition the test polls (seconds * 10 tries)
-    for _ in $(seq "$(($2 * 10))"); do eval "$1" && return 0; sleep 0.1; done
-    return 1
-}
 
 HOST_ROUTES=$(ip route show default)
 cleanup() {
@@ -129,19 +121,7 @@ wait "$probe_pid" 2>/dev/null
 probe_pid=
 
 # ---- the agent with NetworkManager as its Wi-Fi source ---------------------
-AGENT_NS=$NM_NS # the agent runs beside NetworkManager, in its namespace
-AGENT_WORK="$NM_WORK/agent"
-mkdir -p "$AGENT_WORK/root/etc"
-ln -s /sys "$AGENT_WORK/root/sys" # net.only_approved reads the namespace's own links
-ln -s /proc "$AGENT_WORK/root/proc"
-chmod 755 "$NM_WORK" "$AGENT_WORK"
-echo "0123456789abcdef0123456789abcdef" >"$AGENT_WORK/root/etc/machine-id"
-cat >"$AGENT_WORK/policy.json" <<'P'
-{"version": "wifi-1", "segment": "lgwan",
- "network": {"wifi": {"allow_ssids": ["LGWAN-市役所"], "min_security": "wpa2-enterprise"}},
- "report": {"interval_seconds": 3600, "check_interval_seconds": 3600}}
-P
-agent_start || exit 1
+nm_agent_start || exit 1
 wifi_state() { json_get 'd["enforcement"]["network"]["wifi_source"]["state"]'; }
 check "the agent's status shows NetworkManager as its Wi-Fi source" \
     "wait_for '[ \"\$(wifi_state)\" = running ]' 30"
@@ -177,6 +157,10 @@ check "NetworkManager coming back is picked up by the agent" \
     "wait_for '[ \"\$(wifi_state)\" = running ]' 30"
 [ "$failures" -gt 0 ] && { cat "$AGENT_WORK/agent.log"; agent_status_json | head -c 3000; }
 check "the agent is still running" "kill -0 $AGENT_PID"
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID"
+check "and stops cleanly (exit 0; under ASan: no leak)" "[ $? -eq 0 ]"
+AGENT_PID=
 
 check "the host's default route is untouched" "[ \"\$(ip route show default)\" = '$HOST_ROUTES' ]"
 echo "# $passes passed, $failures failed"
