@@ -67,7 +67,10 @@ struct agentd {
     struct agentd_delivery *delivery; /* NULL when the state directory is unusable */
     struct mamori_event_sink sink;    /* enforcers emit here (agentd_event) */
 
-    cJSON *checks; /* last results: array from mamori_check_run_all */
+    /* Last results, as the JSON array text the check run wrote: a parsed
+     * tree would be four times the size, and is needed only for a status
+     * or a report (docs/agent.md, "Memory"). */
+    char *checks;
     time_t checks_time;
     struct {       /* the check child, while one runs */
         pid_t pid; /* 0: none */
@@ -81,7 +84,7 @@ struct agentd {
         size_t nwaiting;
         long peak_rss_kib; /* of the last child, for the benchmark */
     } run;
-    cJSON *events[AGENTD_EVENT_RING]; /* ring of the most recent events */
+    char *events[AGENTD_EVENT_RING]; /* the most recent events, as JSON text */
     size_t events_next;
     char host_id[80];
 };
@@ -116,6 +119,8 @@ void agentd_checks_run_and_wait(struct agentd *a);
  * Returns false when too many are waiting (the caller answers "busy"). */
 bool agentd_checks_request(struct agentd *a, int client_fd, bool report);
 bool agentd_checks_owns(const struct agentd *a, int fd);
+/* The last results as a new JSON array (empty before the first run). */
+cJSON *agentd_checks_json(const struct agentd *a);
 void agentd_checks_dispatch(struct agentd *a);
 void agentd_checks_stop(struct agentd *a);
 

@@ -151,6 +151,13 @@ void agentd_checks_start(struct agentd *a)
     }
 }
 
+cJSON *agentd_checks_json(const struct agentd *a)
+{
+    cJSON *checks = a->checks ? cJSON_Parse(a->checks) : NULL;
+
+    return checks ? checks : cJSON_CreateArray();
+}
+
 bool agentd_checks_owns(const struct agentd *a, int fd)
 {
     return a->run.fd >= 0 && fd == a->run.fd;
@@ -159,9 +166,11 @@ bool agentd_checks_owns(const struct agentd *a, int fd)
 static void adopt_results(struct agentd *a, int status)
 {
     cJSON *checks = a->run.out ? cJSON_ParseWithLength(a->run.out, a->run.len) : NULL;
+    bool valid = cJSON_IsArray(checks);
+    char *text;
 
-    if (!cJSON_IsArray(checks)) {
-        cJSON_Delete(checks);
+    cJSON_Delete(checks); /* valid: keep the text, not the tree */
+    if (!valid) {
         if (WIFSIGNALED(status))
             agentd_log(LOG_ERR, "checks: the run died of signal %d; previous results kept",
                        WTERMSIG(status));
@@ -170,8 +179,14 @@ static void adopt_results(struct agentd *a, int status)
                        WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         return;
     }
-    cJSON_Delete(a->checks);
-    a->checks = checks;
+    text = realloc(a->run.out, a->run.len + 1);
+    if (text == NULL)
+        return;
+    text[a->run.len] = '\0';
+    a->run.out = NULL;
+    a->run.len = a->run.cap = 0;
+    free(a->checks);
+    a->checks = text;
     a->checks_time = a->run.started;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
         agentd_log(LOG_NOTICE, "posture: a check errors");

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/timerfd.h>
 #include <syslog.h>
@@ -17,11 +18,11 @@
 
 static void ring_push(struct agentd *a, const cJSON *event)
 {
-    cJSON *copy = cJSON_Duplicate(event, true);
+    char *copy = cJSON_PrintUnformatted(event);
 
     if (copy == NULL)
         return;
-    cJSON_Delete(a->events[a->events_next]);
+    free(a->events[a->events_next]);
     a->events[a->events_next] = copy;
     a->events_next = (a->events_next + 1) % AGENTD_EVENT_RING;
 }
@@ -55,10 +56,10 @@ static cJSON *ring_json(const struct agentd *a)
 
     /* Oldest first, as people read a log. */
     for (size_t i = 0; arr != NULL && i < AGENTD_EVENT_RING; i++) {
-        const cJSON *e = a->events[(a->events_next + i) % AGENTD_EVENT_RING];
+        const char *e = a->events[(a->events_next + i) % AGENTD_EVENT_RING];
 
         if (e != NULL)
-            cJSON_AddItemToArray(arr, cJSON_Duplicate(e, true));
+            cJSON_AddItemToArray(arr, cJSON_Parse(e));
     }
     return arr;
 }
@@ -152,8 +153,8 @@ void agentd_send_report(struct agentd *a)
                                        .segment = mamori_segment_name(a->policy->segment),
                                        .department = a->policy->department,
                                        .municipality = a->policy->municipality};
-    report = mamori_report_build(&host, 0, time(NULL), a->policy->version,
-                                 a->checks ? cJSON_Duplicate(a->checks, true) : NULL, NULL, 0);
+    report = mamori_report_build(&host, 0, time(NULL), a->policy->version, agentd_checks_json(a),
+                                 NULL, 0);
     if (report == NULL) {
         agentd_log(LOG_ERR, "cannot build a report (out of memory)");
         return;
@@ -255,8 +256,7 @@ cJSON *agentd_status_json(const struct agentd *a)
     cJSON_AddNumberToObject(agent, "checks_peak_rss_kib", (double)a->run.peak_rss_kib);
     cJSON_AddItemToObject(doc, "policy", policy_json(a));
     agentd_json_time(doc, "checks_time", a->checks_time);
-    cJSON_AddItemToObject(doc, "checks",
-                          a->checks ? cJSON_Duplicate(a->checks, true) : cJSON_CreateArray());
+    cJSON_AddItemToObject(doc, "checks", agentd_checks_json(a));
     cJSON_AddItemToObject(doc, "enforcement", agentd_enforce_state(a));
     cJSON_AddItemToObject(doc, "events", ring_json(a));
     if (a->delivery != NULL)
