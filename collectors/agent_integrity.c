@@ -2,12 +2,14 @@
  *
  * Pure over the root like every check.  It looks at what an attacker (or a
  * careless admin) would change to switch mamori off without stopping it:
- *   - the agent binary and the policy must not be writable by anyone but root;
+ *   - the agent binary, its delivery helper mamori-courier (which the agent
+ *     hands the device key) and the policy must not be writable by anyone
+ *     but root;
  *   - the state directory (key, spool) must be root's and 0700, the device
  *     key 0600;
- *   - the binary must still match the MD5 that dpkg recorded when the package
- *     installed it (var/lib/dpkg/info/mamori-agent.md5sums), so a binary
- *     replaced outside a package update shows up.
+ *   - both binaries must still match the MD5 that dpkg recorded when the
+ *     package installed them (var/lib/dpkg/info/mamori-agent.md5sums), so a
+ *     binary replaced outside a package update shows up.
  * Not installed under the root (no binary): not_applicable. */
 #include <errno.h>
 #include <stdio.h>
@@ -18,13 +20,14 @@
 #include "check.h"
 #include "digest.h"
 
-#define AGENT_BINARY "/usr/sbin/mamori-agent"
-#define AGENT_POLICY MAMORI_SYSCONFDIR "/policy.json"
-#define AGENT_STATE  MAMORI_STATEDIR
-#define AGENT_KEY    MAMORI_STATEDIR "/device.key"
-#define DPKG_MD5SUMS "/var/lib/dpkg/info/mamori-agent.md5sums"
-#define MD5SUMS_MAX  (256 * 1024)
-#define BINARY_MAX   (64 * 1024 * 1024)
+#define AGENT_BINARY  "/usr/sbin/mamori-agent"
+#define AGENT_COURIER "/usr/libexec/mamori-agent/mamori-courier"
+#define AGENT_POLICY  MAMORI_SYSCONFDIR "/policy.json"
+#define AGENT_STATE   MAMORI_STATEDIR
+#define AGENT_KEY     MAMORI_STATEDIR "/device.key"
+#define DPKG_MD5SUMS  "/var/lib/dpkg/info/mamori-agent.md5sums"
+#define MD5SUMS_MAX   (256 * 1024)
+#define BINARY_MAX    (64 * 1024 * 1024)
 
 struct integrity_findings {
     int problems;
@@ -103,10 +106,10 @@ static bool md5_matches(const char *data, size_t len, const char recorded[33])
     return strcmp(actual, recorded) == 0;
 }
 
-/* The MD5 dpkg recorded for the binary ("<md5>  usr/sbin/mamori-agent"). */
-static bool dpkg_recorded_md5(const char *md5sums, char out[33])
+/* The MD5 dpkg recorded for a file ("<md5>  usr/sbin/mamori-agent"). */
+static bool dpkg_recorded_md5(const char *md5sums, const char *abs, char out[33])
 {
-    const char *want = &AGENT_BINARY[1]; /* dpkg lists paths without the leading slash */
+    const char *want = &abs[1]; /* dpkg lists paths without the leading slash */
 
     for (const char *line = md5sums; line && *line; line = strchr(line, '\n')) {
         char sum[33], name[512];
@@ -121,29 +124,60 @@ static bool dpkg_recorded_md5(const char *md5sums, char out[33])
     return false;
 }
 
+/* One installed binary against dpkg's record; key names it in the
+ * evidence ("<key>_matches_package", or "<key>_digest" when there is no
+ * record to compare with). */
+struct packaged_binary {
+    const char *path, *key, *what_ja, *what_en;
+};
+
 static void check_binary_digest(const struct mamori_check_ctx *ctx, struct integrity_findings *f,
-                                cJSON *ev)
+                                cJSON *ev, const char *sums, const struct packaged_binary *b)
 {
-    char *sums = NULL, *binary = NULL, recorded[33];
+    char *binary = NULL, recorded[33], key[64], ja[200], en[200];
     size_t len = 0;
 
-    if (mamori_root_read(ctx, DPKG_MD5SUMS, MD5SUMS_MAX, &sums, &len) != 0) {
-        cJSON_AddStringToObject(ev, "binary_digest", "no dpkg record");
+    snprintf(key, sizeof(key), "%s_digest", b->key);
+    if (sums == NULL) {
+        cJSON_AddStringToObject(ev, key, "no dpkg record");
         return;
     }
-    if (!dpkg_recorded_md5(sums, recorded)) {
-        cJSON_AddStringToObject(ev, "binary_digest", "binary not in dpkg record");
-    } else if (mamori_root_read(ctx, AGENT_BINARY, BINARY_MAX, &binary, &len) != 0) {
-        found(f, ev, "binary_matches_package", "エージェント本体を読めません",
-              "cannot read the agent binary");
+    if (!dpkg_recorded_md5(sums, b->path, recorded)) {
+        cJSON_AddStringToObject(ev, key, "binary not in dpkg record");
+        return;
+    }
+    snprintf(key, sizeof(key), "%s_matches_package", b->key);
+    if (mamori_root_read(ctx, b->path, BINARY_MAX, &binary, &len) != 0) {
+        snprintf(ja, sizeof(ja), "%sを読めません", b->what_ja);
+        snprintf(en, sizeof(en), "cannot read the %s", b->what_en);
+        found(f, ev, key, ja, en);
     } else if (!md5_matches(binary, len, recorded)) {
-        found(f, ev, "binary_matches_package",
-              "エージェント本体がパッケージの記録と一致しません (更新以外で変更)",
-              "agent binary differs from the package record (changed outside an update)");
+        snprintf(ja, sizeof(ja), "%sがパッケージの記録と一致しません (更新以外で変更)", b->what_ja);
+        snprintf(en, sizeof(en), "%s differs from the package record (changed outside an update)",
+                 b->what_en);
+        found(f, ev, key, ja, en);
     } else {
-        cJSON_AddBoolToObject(ev, "binary_matches_package", true);
+        cJSON_AddBoolToObject(ev, key, true);
     }
     free(binary);
+}
+
+static void check_binary_digests(const struct mamori_check_ctx *ctx, struct integrity_findings *f,
+                                 cJSON *ev)
+{
+    static const struct packaged_binary binaries[] = {
+        {AGENT_BINARY, "binary", "エージェント本体", "agent binary"},
+        {AGENT_COURIER, "courier", "送信用プログラム mamori-courier",
+         "delivery helper mamori-courier"},
+    };
+    char *sums = NULL;
+    size_t len = 0;
+
+    if (mamori_root_read(ctx, DPKG_MD5SUMS, MD5SUMS_MAX, &sums, &len) != 0)
+        sums = NULL;
+    for (size_t i = 0; i < sizeof(binaries) / sizeof(binaries[0]); i++)
+        if (i == 0 || mamori_root_exists(ctx, binaries[i].path))
+            check_binary_digest(ctx, f, ev, sums, &binaries[i]);
     free(sums);
 }
 
@@ -169,11 +203,14 @@ static void run_agent_integrity(const struct mamori_check_ctx *ctx, struct mamor
     check_file_rights(ctx, &f, r->evidence, AGENT_BINARY, "binary_root_only",
                       "エージェント本体が root 以外から書き換え可能です",
                       "agent binary is writable by non-root");
+    check_file_rights(ctx, &f, r->evidence, AGENT_COURIER, "courier_root_only",
+                      "送信用プログラム mamori-courier が root 以外から書き換え可能です",
+                      "delivery helper mamori-courier is writable by non-root");
     check_file_rights(ctx, &f, r->evidence, AGENT_POLICY, "policy_root_only",
                       "ポリシーファイルが root 以外から書き換え可能です",
                       "policy file is writable by non-root");
     check_state_dir(ctx, &f, r->evidence);
-    check_binary_digest(ctx, &f, r->evidence);
+    check_binary_digests(ctx, &f, r->evidence);
     if (f.problems == 0)
         mamori_check_set(r, MAMORI_PASS, "改ざんの兆候はありません", "no signs of tampering");
     else
