@@ -276,6 +276,7 @@ static int run(struct agentd *a)
         }
         for (int i = 0; i < n; i++)
             dispatch(a, evs[i].data.fd);
+        agentd_delivery_flush(a);
         /* Before sleeping again, give back what the work just freed (a
          * status document, a report, check results): glibc keeps freed heap
          * pages otherwise, and the resident set would be the high-water mark

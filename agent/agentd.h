@@ -130,7 +130,11 @@ void agentd_checks_stop(struct agentd *a);
 struct agentd_delivery *agentd_delivery_open(struct agentd *a);
 void agentd_delivery_close(struct agentd *a);
 void agentd_delivery_submit(struct agentd *a, cJSON *report); /* takes ownership */
-void agentd_delivery_event(struct agentd *a, cJSON *event);   /* takes ownership */
+/* Keep an event (taken) for the next report; it is on disk once the loop
+ * has called agentd_delivery_flush, before it sleeps again: one fsync per
+ * wake-up, after every decision of that wake-up is made. */
+void agentd_delivery_event(struct agentd *a, cJSON *event);
+void agentd_delivery_flush(struct agentd *a);
 /* Send now, ignoring the backoff (an operator asked). */
 void agentd_delivery_kick(struct agentd *a);
 bool agentd_delivery_owns(const struct agentd *a, int fd);

@@ -60,6 +60,7 @@ struct agentd_delivery {
     time_t next_attempt; /* CLOCK_MONOTONIC seconds; 0: now */
     time_t last_ack;     /* wall clock, for status */
     long courier_peak_rss_kib;
+    cJSON *unflushed; /* events of this wake-up, written before the loop sleeps */
     char server[1024];
     char last_error[1024];
 };
@@ -509,6 +510,7 @@ void agentd_delivery_close(struct agentd *a)
         return;
     /* Everything is in the spool: a report the courier is sending now is
      * sent again by the next agent, and stored once by the collector. */
+    agentd_delivery_flush(a);
     end_courier(a, true);
     close(d->timer_fd);
     mamori_outbox_close(d->outbox);
@@ -521,6 +523,7 @@ void agentd_delivery_submit(struct agentd *a, cJSON *report)
     char err[1024];
     uint64_t seq = 0;
 
+    agentd_delivery_flush(a); /* this wake-up's events travel in this report */
     if (mamori_outbox_put(a->delivery->outbox, report, &seq, err, sizeof(err)) != 0) {
         agentd_log(LOG_ERR, "report not spooled: %s", err);
         set_error(a->delivery, err);
@@ -531,11 +534,29 @@ void agentd_delivery_submit(struct agentd *a, cJSON *report)
 
 void agentd_delivery_event(struct agentd *a, cJSON *event)
 {
-    char err[512];
+    struct agentd_delivery *d = a->delivery;
 
-    if (mamori_outbox_add_event(a->delivery->outbox, event, err, sizeof(err)) != 0) {
+    if (d->unflushed == NULL && (d->unflushed = cJSON_CreateArray()) == NULL) {
+        agentd_log(LOG_ERR, "out of memory: an event was not kept");
+        cJSON_Delete(event);
+        return;
+    }
+    cJSON_AddItemToArray(d->unflushed, event);
+}
+
+void agentd_delivery_flush(struct agentd *a)
+{
+    struct agentd_delivery *d = a->delivery;
+    char err[512];
+    cJSON *events;
+
+    if (d == NULL || d->unflushed == NULL)
+        return;
+    events = d->unflushed;
+    d->unflushed = NULL;
+    if (mamori_outbox_add_events(d->outbox, events, err, sizeof(err)) != 0) {
         agentd_log(LOG_ERR, "%s", err);
-        set_error(a->delivery, err);
+        set_error(d, err);
     }
 }
 

@@ -19,7 +19,14 @@
  * The agent sends the next report after each "stored" or "refused", and
  * closes its end when the spool is empty or after a "retry"; the courier
  * exits at end of input.  A courier that dies, says anything else, or does
- * not answer within COURIER_ANSWER_SECONDS counts as a "retry". */
+ * not answer within COURIER_ANSWER_SECONDS counts as a "retry".
+ *
+ * Growing it: both sides ignore members they do not know, so an answer may
+ * carry more of what the collector said (e.g. the policy bundle version an
+ * acknowledgement names), and a new request kind gets its own member
+ * instead of "seq".  The courier writes nothing to disk: whatever it
+ * fetches comes back on this socket, and the agent checks it (nettle) and
+ * stores it. */
 #ifndef MAMORI_COURIER_PROTO_H
 #define MAMORI_COURIER_PROTO_H
 

@@ -73,30 +73,52 @@ void mamori_outbox_close(struct mamori_outbox *ob)
 
 /* ---- events ------------------------------------------------------------ */
 
-int mamori_outbox_add_event(struct mamori_outbox *ob, cJSON *event, char *err, size_t errlen)
+int mamori_outbox_add_events(struct mamori_outbox *ob, cJSON *events, char *err, size_t errlen)
 {
     char path[PATH_MAX];
     state_path(ob, MAMORI_EVENTS_PENDING_FILE, path, sizeof path);
-    char *line = cJSON_PrintUnformatted(event);
-    cJSON_Delete(event);
-    if (!line) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "%.300s: cannot keep events: %s", path, strerror(errno));
+        cJSON_Delete(events);
+        return -1;
+    }
+    off_t size = lseek(fd, 0, SEEK_END);
+    int lost = 0;
+    const cJSON *ev;
+    cJSON_ArrayForEach(ev, events)
+    {
+        char *line = cJSON_PrintUnformatted(ev);
+        off_t len = line ? (off_t)strlen(line) + 1 : 0;
+        if (!line || size + len > MAMORI_EVENTS_PENDING_MAX || dprintf(fd, "%s\n", line) < 0)
+            lost++;
+        else
+            size += len;
+        free(line);
+    }
+    cJSON_Delete(events);
+    int rc = 0;
+    if (fsync(fd) != 0) {
+        snprintf(err, errlen, "%.300s: %s", path, strerror(errno));
+        rc = -1;
+    } else if (lost > 0) {
+        snprintf(err, errlen, "%.300s: %d event(s) not kept (pending events full)", path, lost);
+        rc = -1;
+    }
+    close(fd);
+    return rc;
+}
+
+int mamori_outbox_add_event(struct mamori_outbox *ob, cJSON *event, char *err, size_t errlen)
+{
+    cJSON *one = cJSON_CreateArray();
+    if (!one) {
+        cJSON_Delete(event);
         snprintf(err, errlen, "out of memory: an event was not kept");
         return -1;
     }
-    int rc = -1;
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    off_t size = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
-    if (fd < 0 || size + (off_t)strlen(line) > MAMORI_EVENTS_PENDING_MAX)
-        snprintf(err, errlen, "%.300s: cannot keep event: %s", path,
-                 fd < 0 ? strerror(errno) : "pending events full");
-    else if (dprintf(fd, "%s\n", line) < 0 || fsync(fd) < 0)
-        snprintf(err, errlen, "%.300s: %s", path, strerror(errno));
-    else
-        rc = 0;
-    if (fd >= 0)
-        close(fd);
-    free(line);
-    return rc;
+    cJSON_AddItemToArray(one, event);
+    return mamori_outbox_add_events(ob, one, err, errlen);
 }
 
 /* Append the pending events (one JSON object per line) to arr. */

@@ -53,6 +53,11 @@ void mamori_outbox_close(struct mamori_outbox *ob);
  * -1 with a message naming the file when it cannot be kept. */
 int mamori_outbox_add_event(struct mamori_outbox *ob, cJSON *event, char *err, size_t errlen);
 
+/* The same for every event of a JSON array (taken), with one fsync: the
+ * agent gathers what one wake-up produced, so a burst of USB decisions does
+ * not wait for a disk flush per event. */
+int mamori_outbox_add_events(struct mamori_outbox *ob, cJSON *events, char *err, size_t errlen);
+
 /* Seal a report (mamori_report_build; taken): assign the next seq, add the
  * pending events and the spool's drop count; give the payload text
  * (malloc'd).  The pending events stay pending: for `mamorictl report`,
