@@ -56,9 +56,6 @@ void mamori_http_error(struct mamori_http_request *r, int status, const char *co
 void mamori_http_text(struct mamori_http_request *r, int status, const char *type,
                       const char *text);
 
-/* Take the body over (the caller frees it); r->body stays readable until
- * the handler returns. */
-char *mamori_http_take_body(struct mamori_http_request *r);
 /* The JWS verifier of the client certificate's key, kept with the TLS
  * connection so a keep-alive host's reports reuse it.  NULL without a
  * usable (Ed25519) client certificate. */

@@ -46,7 +46,6 @@ void mamori_ingest_job_free(struct mamori_ingest_job *job)
         return;
     if (job->report.doc != NULL)
         mamori_report_free(&job->report);
-    free(job->jws);
     free(job);
 }
 
@@ -54,11 +53,13 @@ void mamori_ingest_job_free(struct mamori_ingest_job *job)
 static int verify_and_parse(struct mamori_server *s, struct mamori_jws_verifier *v,
                             struct mamori_ingest_job *job, size_t len, cJSON **resp)
 {
-    char why[256], *payload = NULL;
+    char why[256];
+    const char *payload = NULL;
     size_t payload_len = 0;
     int rc, status = 0;
 
-    rc = mamori_jws_verifier_check(v, job->jws, len, 1, &payload, &payload_len, why, sizeof(why));
+    rc =
+        mamori_jws_verifier_check(v, job->in.jws, len, 1, &payload, &payload_len, why, sizeof(why));
     if (rc == MAMORI_JWS_KID_MISMATCH)
         return reject(MAMORI_OUT_KID_MISMATCH, 403, "kid is not the enrolled key", resp);
     if (rc != 0)
@@ -67,31 +68,24 @@ static int verify_and_parse(struct mamori_server *s, struct mamori_jws_verifier 
         status = reject(MAMORI_OUT_MALFORMED, 400, why, resp);
     else if (outside_window(&s->cfg, job->report.time))
         status = reject(MAMORI_OUT_TIME_WINDOW, 422, "time outside the accepted window", resp);
-    free(payload);
     return status;
 }
 
-int mamori_ingest_prepare(struct mamori_server *s, struct mamori_jws_verifier *v, char *jws,
+int mamori_ingest_prepare(struct mamori_server *s, struct mamori_jws_verifier *v, const char *jws,
                           size_t len, int relay, struct mamori_ingest_job **out, cJSON **resp)
 {
     struct mamori_ingest_job *job;
     int status;
 
     *out = NULL;
-    if (len > (size_t)s->cfg.max_body_bytes) {
-        free(jws);
+    if (len > (size_t)s->cfg.max_body_bytes)
         return reject(MAMORI_OUT_TOO_LARGE, 413, NULL, resp);
-    }
-    if (v == NULL) {
-        free(jws);
+    if (v == NULL)
         return reject(MAMORI_OUT_UNKNOWN_NODE, 401, NULL, resp);
-    }
     job = calloc(1, sizeof(*job));
-    if (job == NULL) {
-        free(jws);
+    if (job == NULL)
         return reject(MAMORI_OUT_STORAGE_ERROR, 503, "memory", resp);
-    }
-    job->jws = jws;
+    job->in.jws = jws;
     status = verify_and_parse(s, v, job, len, resp);
     if (status != 0) {
         mamori_ingest_job_free(job);
@@ -151,16 +145,9 @@ int mamori_ingest_jws(struct mamori_server *s, EVP_PKEY *pub, const char *jws, s
     struct mamori_jws_verifier *v = pub ? mamori_jws_verifier_new(pub) : NULL;
     struct mamori_ingest_job *job = NULL;
     struct mamori_ingest *in;
-    char *copy = malloc(len + 1);
     int status;
 
-    if (copy == NULL) {
-        mamori_jws_verifier_free(v);
-        return reject(MAMORI_OUT_STORAGE_ERROR, 503, "memory", resp);
-    }
-    memcpy(copy, jws, len);
-    copy[len] = '\0';
-    status = mamori_ingest_prepare(s, v, copy, len, relay, &job, resp);
+    status = mamori_ingest_prepare(s, v, jws, len, relay, &job, resp);
     mamori_jws_verifier_free(v);
     if (status != 0)
         return status;
@@ -186,9 +173,8 @@ static void handle_reports(struct mamori_http_request *r)
     else if (ctype == NULL || strncasecmp(ctype, "application/jose", 16) != 0)
         status = reject(MAMORI_OUT_BAD_CONTENT_TYPE, 415, "Content-Type: application/jose", &resp);
     else
-        status =
-            mamori_ingest_prepare(r->srv, mamori_http_peer_verifier(r), mamori_http_take_body(r),
-                                  r->body_len, r->srv->cfg.upstream_url[0] != '\0', &job, &resp);
+        status = mamori_ingest_prepare(r->srv, mamori_http_peer_verifier(r), r->body, r->body_len,
+                                       r->srv->cfg.upstream_url[0] != '\0', &job, &resp);
     if (job != NULL) {
         mamori_http_defer_ingest(r, job); /* answered once committed */
         return;

@@ -28,7 +28,6 @@ struct evhttp_request;
 struct mamori_ingest_job {
     struct mamori_ingest in; /* what storage gets; in.result is its answer */
     struct mamori_report report;
-    char *jws; /* the request body, owned */
     char hash[65];
     char key_thumbprint[MAMORI_JWK_THUMBPRINT_LEN + 1];
     /* Completion, set by whoever queues the job (server.c). */
@@ -38,10 +37,12 @@ struct mamori_ingest_job {
     struct mamori_ingest_job *next;
 };
 
-/* Every check that needs no storage.  Takes ownership of jws (malloc'd,
- * NUL-terminated, len bytes).  0 with *job ready for storage, or the HTTP
- * status with *resp set (the rejection is counted). */
-int mamori_ingest_prepare(struct mamori_server *s, struct mamori_jws_verifier *v, char *jws,
+/* Every check that needs no storage.  jws (len bytes, NUL-terminated) is
+ * borrowed: it must stay valid until the job is freed -- for HTTP it is the
+ * request body, which lives until the request is answered.  0 with *job
+ * ready for storage, or the HTTP status with *resp set (the rejection is
+ * counted). */
+int mamori_ingest_prepare(struct mamori_server *s, struct mamori_jws_verifier *v, const char *jws,
                           size_t len, int relay, struct mamori_ingest_job **job, cJSON **resp);
 /* The HTTP status and body for a stored job (counted in metrics); a stored
  * report's acknowledgement names the central policy bundle for its host. */

@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "metrics.h"
+
 struct mamori_ingest_queue {
     struct mamori_store *store;
     int max_group;
@@ -40,6 +42,7 @@ static void store_group(struct mamori_ingest_queue *q, int n)
     for (int i = 0; i < n; i++)
         q->in[i] = &q->group[i]->in;
     q->store->ops->ingest(q->store, q->in, n);
+    mamori_metrics_group(n);
     for (int i = 0; i < n; i++) {
         q->group[i]->next = NULL;
         q->group[i]->done(q->group[i]);

@@ -7,6 +7,7 @@
 
 static atomic_ulong ingest[MAMORI_OUT_COUNT];
 static atomic_ulong enroll[MAMORI_ENROLL_COUNT];
+static atomic_ulong groups, grouped_reports;
 
 static const char *const ingest_names[MAMORI_OUT_COUNT] = {
     "accepted",      "duplicate",        "replay",        "unknown_node", "no_client_cert",
@@ -38,6 +39,12 @@ void mamori_metrics_enroll(enum mamori_enroll_outcome o)
         atomic_fetch_add_explicit(&enroll[o], 1, memory_order_relaxed);
 }
 
+void mamori_metrics_group(int n)
+{
+    atomic_fetch_add_explicit(&groups, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&grouped_reports, (unsigned long)n, memory_order_relaxed);
+}
+
 unsigned long mamori_metrics_ingest_count(enum mamori_ingest_outcome o)
 {
     return o < MAMORI_OUT_COUNT ? atomic_load(&ingest[o]) : 0;
@@ -60,6 +67,14 @@ char *mamori_metrics_text(void)
     for (int i = 0; i < MAMORI_ENROLL_COUNT; i++)
         fprintf(f, "mamori_enroll_total{result=\"%s\"} %lu\n", enroll_names[i],
                 atomic_load(&enroll[i]));
+    fprintf(f,
+            "# HELP mamori_ingest_commits_total Group commits of verified reports.\n"
+            "# TYPE mamori_ingest_commits_total counter\n"
+            "mamori_ingest_commits_total %lu\n"
+            "# HELP mamori_ingest_committed_reports_total Reports stored by those commits.\n"
+            "# TYPE mamori_ingest_committed_reports_total counter\n"
+            "mamori_ingest_committed_reports_total %lu\n",
+            atomic_load(&groups), atomic_load(&grouped_reports));
     if (fclose(f) != 0) {
         free(text);
         return NULL;

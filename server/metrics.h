@@ -38,6 +38,9 @@ const char *mamori_outcome_name(enum mamori_ingest_outcome o);
 void mamori_metrics_ingest(enum mamori_ingest_outcome o);
 void mamori_metrics_enroll(enum mamori_enroll_outcome o);
 unsigned long mamori_metrics_ingest_count(enum mamori_ingest_outcome o);
+/* One group commit of n reports (ingest_queue.c): groups and their reports
+ * are counted, so reports / groups is the mean group size. */
+void mamori_metrics_group(int n);
 
 /* The whole exposition text, malloc'd. */
 char *mamori_metrics_text(void);

@@ -248,13 +248,6 @@ struct mamori_jws_verifier *mamori_http_peer_verifier(struct mamori_http_request
     return v;
 }
 
-char *mamori_http_take_body(struct mamori_http_request *r)
-{
-    char *body = r->body_owned;
-    r->body_owned = NULL;
-    return body;
-}
-
 /* ---- answers for reports the writer has stored ---- */
 
 /* Writer thread: queue the job for its worker and wake that worker. */
@@ -367,20 +360,17 @@ static void dispatch_on(struct evhttp_request *req, struct mamori_worker *w, int
         mamori_http_error(&r, 401, "unauthorized");
         goto out;
     }
-    body = malloc(len + 1);
-    if (body == NULL) {
+    /* The body stays in the request's buffer (NUL-terminated there, made
+     * contiguous) until the request is answered: a deferred handler (ingest)
+     * may keep pointing at it without a copy. */
+    if (evbuffer_add(in, "", 1) != 0 || (body = (char *)evbuffer_pullup(in, -1)) == NULL) {
         mamori_http_error(&r, 500, "memory");
         goto out;
     }
-    evbuffer_copyout(in, body, len);
-    body[len] = '\0';
     r.body = body;
     r.body_len = len;
-    r.body_owned = body;
     route->handle(&r);
-    body = r.body_owned; /* NULL when the handler took it */
 out:
-    free(body);
     free(path);
 }
 

@@ -59,45 +59,55 @@ char *mamori_b64url_encode_alloc(const uint8_t *in, size_t n)
     return out;
 }
 
-/* Value of one alphabet character, or -1. */
-static int b64url_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
-}
+/* Value of each alphabet character; 64 marks every other byte. */
+static const uint8_t b64url_values[256] = {
+#define X64 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64
+    X64, X64, 64,  64,  64,  64,  64,  64,  64, 64, 64, 64, 64, 64, 64, 62, 64, 64, /* '-' */
+    52,  53,  54,  55,  56,  57,  58,  59,  60, 61, 64, 64, 64, 64, 64, 64,         /* 0-9 */
+    64,  0,   1,   2,   3,   4,   5,   6,   7,  8,  9,  10, 11, 12, 13, 14,         /* A-O */
+    15,  16,  17,  18,  19,  20,  21,  22,  23, 24, 25, 64, 64, 64, 64, 63,         /* P-Z, '_' */
+    64,  26,  27,  28,  29,  30,  31,  32,  33, 34, 35, 36, 37, 38, 39, 40,         /* a-o */
+    41,  42,  43,  44,  45,  46,  47,  48,  49, 50, 51, 64, 64, 64, 64, 64,         /* p-z */
+    X64, X64, X64, X64, X64, X64, X64, X64,
+#undef X64
+};
 
 long mamori_b64url_decode(const char *in, size_t n, uint8_t *out, size_t outlen)
 {
+    const unsigned char *p = (const unsigned char *)in;
     if (n % 4 == 1)
         return -1; /* a lone 6-bit group cannot hold a byte */
     size_t need = mamori_b64url_decoded_max(n);
     if (outlen < need)
         return -1;
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64url_value((unsigned char)in[i]);
-        if (v < 0)
+    size_t o = 0, i = 0;
+    /* Whole quads: four characters, three bytes; any bad one sets bit 6. */
+    for (; i + 4 <= n; i += 4) {
+        uint32_t a = b64url_values[p[i]], b = b64url_values[p[i + 1]];
+        uint32_t c = b64url_values[p[i + 2]], d = b64url_values[p[i + 3]];
+        if ((a | b | c | d) & 64)
             return -1;
-        acc = (acc << 6 | (uint32_t)v) & 0xffffff;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
-        }
+        uint32_t v = a << 18 | b << 12 | c << 6 | d;
+        out[o++] = (uint8_t)(v >> 16);
+        out[o++] = (uint8_t)(v >> 8);
+        out[o++] = (uint8_t)v;
     }
-    /* Leftover bits must be zero: otherwise two encodings decode alike. */
-    if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
+    if (i == n)
+        return (long)o;
+    /* A tail of 2 or 3 characters; its unused low bits must be zero,
+     * otherwise two encodings would decode alike. */
+    uint32_t a = b64url_values[p[i]], b = b64url_values[p[i + 1]];
+    uint32_t c = n - i == 3 ? b64url_values[p[i + 2]] : 0;
+    if ((a | b | c) & 64)
         return -1;
+    uint32_t v = a << 18 | b << 12 | c << 6;
+    out[o++] = (uint8_t)(v >> 16);
+    if (n - i == 3) {
+        out[o++] = (uint8_t)(v >> 8);
+        if (v & 0xff)
+            return -1;
+    } else if (v & 0xffff) {
+        return -1;
+    }
     return (long)o;
 }

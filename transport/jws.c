@@ -244,6 +244,8 @@ struct mamori_jws_verifier {
     char *header; /* base64url text of the last accepted header, or NULL */
     size_t header_len;
     int header_had_kid;
+    uint8_t *payload; /* the last decoded payload; the buffer is reused */
+    size_t payload_size;
 };
 
 struct mamori_jws_verifier *mamori_jws_verifier_new(EVP_PKEY *pub)
@@ -275,6 +277,7 @@ void mamori_jws_verifier_free(struct mamori_jws_verifier *v)
     EVP_MD_CTX_free(v->md);
     EVP_PKEY_free(v->pub);
     free(v->header);
+    free(v->payload);
     free(v);
 }
 
@@ -338,8 +341,28 @@ static int verify_signature(struct mamori_jws_verifier *v, const struct jws_part
     return 0;
 }
 
+/* Decode the payload into the verifier's buffer (grown as needed). */
+static int decode_payload(struct mamori_jws_verifier *v, const struct jws_parts *parts,
+                          size_t *outlen)
+{
+    size_t max = mamori_b64url_decoded_max(parts->seglen[1]) + 1;
+    if (max > v->payload_size) {
+        uint8_t *grown = realloc(v->payload, max);
+        if (!grown)
+            return -1;
+        v->payload = grown;
+        v->payload_size = max;
+    }
+    long got = mamori_b64url_decode(parts->seg[1], parts->seglen[1], v->payload, max);
+    if (got < 0)
+        return -1;
+    v->payload[got] = '\0';
+    *outlen = (size_t)got;
+    return 0;
+}
+
 int mamori_jws_verifier_check(struct mamori_jws_verifier *v, const char *compact, size_t len,
-                              int require_kid, char **payload, size_t *payload_len, char *err,
+                              int require_kid, const char **payload, size_t *payload_len, char *err,
                               size_t errlen)
 {
     *payload = NULL;
@@ -352,12 +375,11 @@ int mamori_jws_verifier_check(struct mamori_jws_verifier *v, const char *compact
         return rc;
     if (verify_signature(v, &parts, err, errlen) < 0)
         return -1;
-    uint8_t *body = decode_segment(parts.seg[1], parts.seglen[1], payload_len);
-    if (!body) {
+    if (decode_payload(v, &parts, payload_len) < 0) {
         set_err(err, errlen, "JWS payload is not valid base64url");
         return -1;
     }
-    *payload = (char *)body;
+    *payload = (const char *)v->payload;
     return 0;
 }
 
@@ -375,7 +397,16 @@ int mamori_jws_verify(const char *compact, size_t len, EVP_PKEY *pub, char **pay
         set_err(err, errlen, "verification key cannot be used");
         return -1;
     }
-    int rc = mamori_jws_verifier_check(v, compact, len, 0, payload, payload_len, err, errlen);
+    const char *decoded = NULL;
+    size_t n = 0;
+    int rc = mamori_jws_verifier_check(v, compact, len, 0, &decoded, &n, err, errlen);
+    if (rc == 0 && (*payload = malloc(n + 1)) != NULL) {
+        memcpy(*payload, decoded, n + 1);
+        *payload_len = n;
+    } else if (rc == 0) {
+        set_err(err, errlen, "out of memory");
+        rc = -1;
+    }
     mamori_jws_verifier_free(v);
     return rc < 0 ? -1 : 0;
 }

@@ -57,11 +57,13 @@ const char *mamori_jws_verifier_kid(const struct mamori_jws_verifier *v);
 EVP_PKEY *mamori_jws_verifier_key(const struct mamori_jws_verifier *v);
 
 #define MAMORI_JWS_KID_MISMATCH (-2)
-/* Like mamori_jws_verify.  With require_kid the header must name this key in
- * "kid".  Returns 0, MAMORI_JWS_KID_MISMATCH when the kid is missing (and
- * required) or names another key, or -1 for every other failure. */
+/* Like mamori_jws_verify, but *payload points into the verifier (NUL-
+ * terminated, valid until its next check or free).  With require_kid the
+ * header must name this key in "kid".  Returns 0, MAMORI_JWS_KID_MISMATCH
+ * when the kid is missing (and required) or names another key, or -1 for
+ * every other failure. */
 int mamori_jws_verifier_check(struct mamori_jws_verifier *v, const char *compact, size_t len,
-                              int require_kid, char **payload, size_t *payload_len, char *err,
+                              int require_kid, const char **payload, size_t *payload_len, char *err,
                               size_t errlen);
 
 /* Read the "kid" of the protected header without verifying anything, so the

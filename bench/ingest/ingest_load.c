@@ -5,13 +5,22 @@
  * collector's), then drives all hosts at once through one libcurl multi
  * handle: N concurrent keep-alive TLS 1.3 connections, each with its own
  * client certificate, each posting its reports back to back.  Prints the
- * accepted reports per second of the timed phase.
+ * accepted reports per second of the timed phase and the CPU time this
+ * load generator itself used in it (it shares the machine's cores).
  *
- * usage: ingest_load URL CA_FILE SECRET_FILE WORKDIR CLIENTS REPORTS */
+ * Every report is TEMPLATE (a real agent's payload, e.g. the demo PC's
+ * `mamorictl report`) with host.id, host.hostname, seq and time replaced.
+ *
+ * With MAMORI_BENCH_SERVER_PID set, also prints the collector's CPU time per
+ * report over the same phase (from /proc/PID/stat).
+ *
+ * usage: ingest_load URL CA_FILE SECRET_FILE WORKDIR CLIENTS REPORTS TEMPLATE */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -93,46 +102,72 @@ static int enrol(struct client *c, const char *secret, const char *dir, int i)
     return rc;
 }
 
-/* A realistic ~2.5 KiB report: ten checks with bilingual text. */
-static char *payload(const struct client *c, int seq)
+static cJSON *template_doc;
+
+/* The template report as this host's report number seq. */
+static char *payload(const struct client *c, int index, int seq)
 {
-    static const char *const ids[] = {"usb.storage_blocked",
-                                      "av.resident",
-                                      "av.pattern_fresh",
-                                      "screenlock.enabled",
-                                      "screenlock.idle_timeout",
-                                      "screenlock.locked_down",
-                                      "passwords.browser_store_disabled",
-                                      "passwords.no_saved_logins",
-                                      "login.no_autologin",
-                                      "net.only_approved"};
-    cJSON *doc = cJSON_CreateObject(), *host = cJSON_AddObjectToObject(doc, "host");
-    cJSON *checks = cJSON_AddArrayToObject(doc, "checks");
-    char when[32], *text;
+    cJSON *doc = cJSON_Duplicate(template_doc, 1), *host = cJSON_GetObjectItem(doc, "host");
+    char when[32], name[32], *text;
     time_t now = time(NULL);
     struct tm tm;
 
     gmtime_r(&now, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    cJSON_AddNumberToObject(doc, "schema", 1);
-    cJSON_AddStringToObject(host, "id", c->id);
-    cJSON_AddStringToObject(host, "hostname", "bench");
-    cJSON_AddStringToObject(host, "segment", "lgwan");
-    cJSON_AddNumberToObject(doc, "seq", seq);
-    cJSON_AddStringToObject(doc, "time", when);
-    cJSON_AddStringToObject(doc, "policy_version", "bench");
-    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-        cJSON *ch = cJSON_CreateObject(), *t = cJSON_AddObjectToObject(ch, "title");
-        cJSON_AddStringToObject(ch, "id", ids[i]);
-        cJSON_AddStringToObject(ch, "verdict", i % 4 ? "pass" : "fail");
-        cJSON_AddStringToObject(t, "ja", "外部記録媒体の利用制限が有効であること");
-        cJSON_AddStringToObject(t, "en", "External storage restriction is enforced");
-        cJSON_AddItemToArray(checks, ch);
-    }
-    cJSON_AddArrayToObject(doc, "events");
+    snprintf(name, sizeof(name), "bench-%04d", index);
+    cJSON_ReplaceItemInObject(host, "id", cJSON_CreateString(c->id));
+    cJSON_ReplaceItemInObject(host, "hostname", cJSON_CreateString(name));
+    cJSON_ReplaceItemInObject(doc, "seq", cJSON_CreateNumber(seq));
+    cJSON_ReplaceItemInObject(doc, "time", cJSON_CreateString(when));
     text = cJSON_PrintUnformatted(doc);
     cJSON_Delete(doc);
     return text;
+}
+
+static cJSON *read_template(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = malloc(1 << 20);
+    size_t n = f && buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+    cJSON *doc;
+    if (f)
+        fclose(f);
+    if (buf == NULL)
+        return NULL;
+    buf[n] = '\0';
+    doc = cJSON_Parse(buf);
+    free(buf);
+    return cJSON_IsObject(cJSON_GetObjectItem(doc, "host")) ? doc : NULL;
+}
+
+/* CPU seconds of process pid (the collector) so far, or -1. */
+static double proc_cpu_s(const char *pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long ut = 0, st = 0;
+    FILE *f;
+    size_t n;
+    if (pid == NULL)
+        return -1;
+    snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+    if ((f = fopen(path, "r")) == NULL)
+        return -1;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* Fields 14 and 15 (utime, stime) follow the parenthesised command name. */
+    if ((p = strrchr(buf, ')')) == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double cpu_s(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + (double)u.ru_stime.tv_sec +
+           u.ru_stime.tv_usec / 1e6;
 }
 
 static void arm(struct client *c, CURLM *multi)
@@ -203,10 +238,16 @@ int main(int argc, char **argv)
     char secret[256] = "";
     FILE *f;
     int n, per, accepted = 0, failed = 0;
-    double t0, t1;
+    double t0, t1, c0, c1, s0, s1;
+    const char *server_pid = getenv("MAMORI_BENCH_SERVER_PID");
+    size_t bytes = 0;
 
-    if (argc != 7) {
-        fprintf(stderr, "usage: ingest_load URL CA SECRET_FILE WORKDIR CLIENTS REPORTS\n");
+    if (argc != 8) {
+        fprintf(stderr, "usage: ingest_load URL CA SECRET_FILE WORKDIR CLIENTS REPORTS TEMPLATE\n");
+        return 2;
+    }
+    if ((template_doc = read_template(argv[7])) == NULL) {
+        fprintf(stderr, "ingest_load: %s: not a report payload (JSON with a host)\n", argv[7]);
         return 2;
     }
     url = argv[1];
@@ -235,13 +276,18 @@ int main(int argc, char **argv)
         }
         cs[i].reports = calloc((size_t)per, sizeof(char *));
         for (int s = 0; s < per; s++) {
-            char *p = payload(&cs[i], s + 1);
+            char *p = payload(&cs[i], i, s + 1);
             mamori_jws_sign(cs[i].key, p, strlen(p), &cs[i].reports[s]);
+            bytes += strlen(cs[i].reports[s]);
             free(p);
         }
     }
     t0 = now_s();
+    c0 = cpu_s();
+    s0 = proc_cpu_s(server_pid);
     drive(cs, n, per);
+    s1 = proc_cpu_s(server_pid);
+    c1 = cpu_s();
     t1 = now_s();
     for (int i = 0; i < n; i++) {
         accepted += cs[i].accepted;
@@ -254,8 +300,13 @@ int main(int argc, char **argv)
         EVP_PKEY_free(cs[i].key);
     }
     free(cs);
-    printf("clients=%d reports=%d accepted=%d failed=%d seconds=%.3f rate=%.0f\n", n, n * per,
-           accepted, failed, t1 - t0, accepted / (t1 - t0));
+    printf("clients=%d reports=%d accepted=%d failed=%d seconds=%.3f rate=%.0f "
+           "report_bytes=%zu client_cpu_us=%.0f server_cpu_us=%.0f\n",
+           n, n * per, accepted, failed, t1 - t0, accepted / (t1 - t0),
+           bytes / (size_t)(n * per > 0 ? n * per : 1),
+           accepted > 0 ? (c1 - c0) * 1e6 / accepted : 0.0,
+           accepted > 0 && s0 >= 0 && s1 >= 0 ? (s1 - s0) * 1e6 / accepted : -1.0);
+    cJSON_Delete(template_doc);
     curl_global_cleanup();
     return failed == 0 ? 0 : 1;
 }

@@ -121,6 +121,20 @@ static void *send_ten(void *arg)
     return NULL;
 }
 
+/* A counter of the /metrics text (its sample line, not its # HELP line). */
+static unsigned long metric(const char *name)
+{
+    char *text = mamori_metrics_text(), line[128], *at;
+    unsigned long v;
+    cr_assert_not_null(text);
+    snprintf(line, sizeof(line), "\n%s ", name);
+    at = strstr(text, line);
+    cr_assert_not_null(at, "%s missing from /metrics", name);
+    v = strtoul(at + strlen(line), NULL, 10);
+    free(text);
+    return v;
+}
+
 Test(ingest, concurrent_hosts_share_groups_and_each_report_is_stored_once)
 {
     enum { HOSTS = 6 };
@@ -128,6 +142,8 @@ Test(ingest, concurrent_hosts_share_groups_and_each_report_is_stored_once)
     pthread_t threads[HOSTS];
     struct mamori_store *other;
     unsigned long before = mamori_metrics_ingest_count(MAMORI_OUT_ACCEPTED);
+    unsigned long commits = metric("mamori_ingest_commits_total");
+    unsigned long committed = metric("mamori_ingest_committed_reports_total");
 
     memset(senders, 0, sizeof(senders));
     for (int i = 0; i < HOSTS; i++) {
@@ -147,6 +163,9 @@ Test(ingest, concurrent_hosts_share_groups_and_each_report_is_stored_once)
     }
     other->ops->close(other);
     cr_assert_eq(mamori_metrics_ingest_count(MAMORI_OUT_ACCEPTED) - before, HOSTS * 10);
+    /* Every report went through a group commit of at most batch_reports (3). */
+    cr_assert_eq(metric("mamori_ingest_committed_reports_total") - committed, HOSTS * 10);
+    cr_assert_geq(metric("mamori_ingest_commits_total") - commits, HOSTS * 10 / 3);
 }
 
 /* One job as ingest would prepare it, without HTTP. */
