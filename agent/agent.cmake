@@ -4,7 +4,7 @@
 # daemon starts as an unprivileged user when reports wait (docs/agent.md).
 set(MAMORI_COURIER_DIR ${CMAKE_INSTALL_LIBEXECDIR}/mamori-agent)
 add_executable(mamori-agent agentd.c agentd_log.c agentd_work.c agentd_checks.c
-               agentd_delivery.c agentd_enforce.c control.c)
+               agentd_delivery.c agentd_enforce.c agentd_policy.c control.c)
 target_include_directories(mamori-agent PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_SOURCE_DIR})
 target_link_libraries(mamori-agent PRIVATE mamori_collectors mamori_enforce mamori_policy
                       mamori_event mamori_outbox PkgConfig::CJSON)

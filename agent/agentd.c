@@ -135,15 +135,16 @@ static int parse_options(int argc, char **argv, struct agentd_options *o)
 
 static int load_policy(struct agentd *a)
 {
-    struct mamori_policy_error err;
-    char msg[700];
+    char msg[700], *group = NULL;
 
-    if (mamori_policy_load(a->opt.policy_path, &a->policy, &err) != 0) {
-        mamori_policy_error_format(&err, a->opt.policy_path, msg, sizeof(msg));
+    if (agentd_policy_load(a, true, &a->policy, &group, msg, sizeof(msg)) != 0) {
         agentd_log(LOG_ERR, "refusing to start with an invalid policy: %s", msg);
         return -1;
     }
-    a->policy_loaded = time(NULL);
+    a->central.active = group != NULL;
+    snprintf(a->central.group, sizeof(a->central.group), "%s", group ? group : "");
+    free(group);
+    a->policy_loaded = a->expiry_checked = time(NULL);
     return 0;
 }
 
@@ -197,13 +198,16 @@ static int start(struct agentd *a)
         agentd_watch(a, a->report_timer_fd) != 0)
         return -1;
     a->delivery = agentd_delivery_open(a);
+    agentd_policy_announce(a);
     if (agentd_enforce_start(a) != 0)
         return -1;
     mamori_event_emit(&a->sink,
                       mamori_event_new(MAMORI_EV_AGENT_STARTED, "info", a->started,
                                        "エージェントが起動しました", "the agent started"));
-    agentd_log(LOG_INFO, "started: segment %s, policy %s (%s)",
-               mamori_segment_name(a->policy->segment), a->policy->version, a->opt.policy_path);
+    agentd_log(LOG_INFO, "started: segment %s, policy %s (%s%s)",
+               mamori_segment_name(a->policy->segment), a->policy->version,
+               a->central.active ? "central bundle of group " : "",
+               a->central.active ? a->central.group : a->opt.policy_path);
     /* The first posture and report at once, not one interval after boot. */
     agentd_checks_run_and_wait(a);
     agentd_send_report(a);
@@ -240,6 +244,7 @@ static void dispatch(struct agentd *a, int fd)
         handle_signals(a);
     } else if (fd == a->check_timer_fd) {
         drain_timer(fd);
+        agentd_policy_expiry_tick(a, time(NULL));
         agentd_checks_start(a);
         agentd_notify("WATCHDOG=1");
     } else if (fd == a->report_timer_fd) {

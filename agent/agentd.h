@@ -55,6 +55,14 @@ struct agentd {
     struct mamori_policy *policy; /* the last good policy, always valid */
     char reload_error[600];       /* why the last reload failed, "" if it did not */
     time_t started, policy_loaded;
+    time_t expiry_checked; /* allow entries ending after this are judged again */
+    struct {               /* central policy (agentd_policy.c) */
+        bool active;       /* the policy in force is the collector's bundle */
+        char group[128];   /* its policy group */
+        char offered[80];  /* what the last acknowledgement named */
+        char refused[80];  /* a version that failed: not fetched again */
+        char last_error[512];
+    } central;
 
     int epoll_fd, signal_fd, check_timer_fd, report_timer_fd, control_fd;
     int watchdog_timer_fd;    /* only when systemd's watchdog is faster than both timers */
@@ -103,6 +111,10 @@ unsigned agentd_watchdog_period(void);
 /* ---- agentd_work.c: what the timers and signals do ---------------------- */
 void agentd_send_report(struct agentd *a);
 void agentd_reload(struct agentd *a);
+/* Put fresh (taken) in force: swap, enforcers re-judge, timers, event,
+ * checks.  group names the central bundle's group, NULL for the local file.
+ * SIGHUP and an accepted central bundle both come here. */
+void agentd_install_policy(struct agentd *a, struct mamori_policy *fresh, const char *group);
 void agentd_event(void *userdata, cJSON *event); /* the sink function */
 cJSON *agentd_status_json(const struct agentd *a);
 int agentd_arm_timers(struct agentd *a);
@@ -140,6 +152,23 @@ void agentd_delivery_kick(struct agentd *a);
 bool agentd_delivery_owns(const struct agentd *a, int fd);
 void agentd_delivery_dispatch(struct agentd *a, int fd);
 cJSON *agentd_delivery_state(const struct agentd *a);
+
+/* ---- agentd_policy.c: local file or central bundle ---------------------- */
+/* The policy to run at start (fallback: a stored bundle that fails falls back
+ * to the local file) or on SIGHUP (it does not).  0 with *out and *group
+ * (malloc'd, NULL for the local file), or -1 with msg. */
+int agentd_policy_load(struct agentd *a, bool fallback, struct mamori_policy **out, char **group,
+                       char *msg, size_t msglen);
+/* Report, once delivery runs, a stored bundle refused at start. */
+void agentd_policy_announce(struct agentd *a);
+/* An acknowledgement named offer: true when it should be fetched. */
+bool agentd_central_wants(struct agentd *a, const char *offer);
+/* The courier fetched offer's signed bundle: check, keep, install -- or refuse. */
+void agentd_central_receive(struct agentd *a, const char *offer, const char *jws, size_t len);
+void agentd_central_unavailable(struct agentd *a, const char *offer, const char *why);
+cJSON *agentd_central_state(const struct agentd *a);
+/* Re-judge USB devices when a registration or exception has ended. */
+void agentd_policy_expiry_tick(struct agentd *a, time_t now);
 
 /* ---- control.c: the control socket -------------------------------------- */
 int agentd_control_listen(const char *path);

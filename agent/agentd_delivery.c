@@ -53,6 +53,7 @@ struct agentd_delivery {
     pid_t courier;      /* 0: none running */
     int courier_fd;     /* our end of the socketpair, -1: none */
     uint64_t in_flight; /* seq handed over and not answered yet, 0: none */
+    char fetching[80];  /* central policy version asked for, "": none */
     char *reply;        /* partial answer line */
     size_t reply_len;
     int timer_fd;        /* backoff, or the courier's answer deadline */
@@ -268,6 +269,7 @@ static void end_courier(struct agentd *a, bool kill_first)
     }
     d->courier = 0;
     d->in_flight = 0;
+    d->fetching[0] = '\0';
     free(d->reply);
     d->reply = NULL;
     d->reply_len = 0;
@@ -394,6 +396,49 @@ static void try_start(struct agentd *a)
 
 /* ---- the courier's answers --------------------------------------------- */
 
+/* The acknowledgement named a central policy version new to the agent: ask
+ * the courier for it before the next report (agentd_policy.c checks it). */
+static bool fetch_policy(struct agentd *a, const cJSON *answer)
+{
+    struct agentd_delivery *d = a->delivery;
+    const char *offer =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, "policy_bundle"));
+    char err[1024];
+    cJSON *msg;
+
+    if (!agentd_central_wants(a, offer ? offer : ""))
+        return false;
+    msg = cJSON_CreateObject();
+    cJSON_AddStringToObject(msg, "fetch", "policy");
+    cJSON_AddStringToObject(msg, "have", a->policy->version);
+    if (send_line(d, msg, err, sizeof(err)) != 0) {
+        courier_failed(a, err);
+        return true;
+    }
+    snprintf(d->fetching, sizeof(d->fetching), "%s", offer);
+    arm_timer(d, COURIER_ANSWER_SECONDS);
+    return true;
+}
+
+static void handle_fetched(struct agentd *a, const cJSON *doc)
+{
+    struct agentd_delivery *d = a->delivery;
+    const char *outcome = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "outcome"));
+    const char *jws = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "jws"));
+    const char *error = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "error"));
+    char offer[sizeof(d->fetching)];
+
+    snprintf(offer, sizeof(offer), "%s", d->fetching);
+    d->fetching[0] = '\0';
+    if (outcome != NULL && strcmp(outcome, COURIER_FETCHED) == 0 && jws != NULL)
+        agentd_central_receive(a, offer, jws, strlen(jws));
+    else if (outcome != NULL && strcmp(outcome, COURIER_NONE) == 0)
+        agentd_central_unavailable(a, offer, "the collector holds no bundle for this PC");
+    else
+        agentd_central_unavailable(a, offer, error ? error : "the courier gave no reason");
+    send_next(a);
+}
+
 static void handle_answer(struct agentd *a, const char *line)
 {
     struct agentd_delivery *d = a->delivery;
@@ -403,6 +448,12 @@ static void handle_answer(struct agentd *a, const char *line)
     const cJSON *seq = cJSON_GetObjectItemCaseSensitive(doc, "seq");
     char err[1024];
 
+    if (d->fetching[0] &&
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "fetch")) != NULL) {
+        handle_fetched(a, doc);
+        cJSON_Delete(doc);
+        return;
+    }
     if (outcome == NULL || !cJSON_IsNumber(seq) || d->in_flight == 0 ||
         (uint64_t)seq->valuedouble != d->in_flight) {
         cJSON_Delete(doc);
@@ -416,7 +467,9 @@ static void handle_answer(struct agentd *a, const char *line)
         d->failures = 0;
         d->next_attempt = 0;
         d->last_error[0] = '\0';
-        send_next(a);
+        d->in_flight = 0;
+        if (!fetch_policy(a, doc))
+            send_next(a);
     } else if (strcmp(outcome, COURIER_REFUSED) == 0 &&
                mamori_outbox_reject(d->outbox, d->in_flight, err, sizeof(err)) == 0) {
         agentd_log(LOG_ERR, "delivery: %s; kept in spool/rejected", err);

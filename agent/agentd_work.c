@@ -181,34 +181,48 @@ static void reject_policy(struct agentd *a, const char *msg)
     mamori_event_emit(&a->sink, ev);
 }
 
-void agentd_reload(struct agentd *a)
+void agentd_install_policy(struct agentd *a, struct mamori_policy *fresh, const char *group)
 {
-    struct mamori_policy_error err;
-    struct mamori_policy *fresh = NULL, *old = a->policy;
-    char msg[700];
+    struct mamori_policy *old = a->policy;
     cJSON *ev;
 
-    if (mamori_policy_load(a->opt.policy_path, &fresh, &err) != 0) {
-        mamori_policy_error_format(&err, a->opt.policy_path, msg, sizeof(msg));
-        reject_policy(a, msg);
-        return;
-    }
     /* Swap, then let the enforcers re-judge under the new rules, then free. */
     a->policy = fresh;
+    a->central.active = group != NULL;
+    snprintf(a->central.group, sizeof(a->central.group), "%s", group ? group : "");
     a->policy_loaded = time(NULL);
     a->reload_error[0] = '\0';
     agentd_enforce_set_policy(a);
     agentd_arm_timers(a);
-    agentd_log(LOG_INFO, "policy reloaded: version %s -> %s", old->version, fresh->version);
+    agentd_log(LOG_INFO, "policy %s: version %s -> %s", group ? "from the collector" : "reloaded",
+               old->version, fresh->version);
     ev = mamori_event_new(MAMORI_EV_POLICY_LOADED, "info", a->policy_loaded,
-                          "ポリシーを再読み込みしました", "the policy was reloaded");
+                          group ? "集中管理ポリシーを適用しました" : "ポリシーを再読み込みしました",
+                          group ? "the central policy was applied" : "the policy was reloaded");
     if (ev != NULL) {
         cJSON_AddStringToObject(mamori_event_facts(ev), "version", fresh->version);
         cJSON_AddStringToObject(mamori_event_facts(ev), "previous_version", old->version);
+        cJSON_AddStringToObject(mamori_event_facts(ev), "source", group ? "central" : "local");
+        if (group != NULL)
+            cJSON_AddStringToObject(mamori_event_facts(ev), "group", group);
     }
     mamori_policy_free(old);
     mamori_event_emit(&a->sink, ev);
     agentd_checks_start(a);
+}
+
+/* SIGHUP: the stored central bundle when there is one, else the local file. */
+void agentd_reload(struct agentd *a)
+{
+    struct mamori_policy *fresh = NULL;
+    char msg[700], *group = NULL;
+
+    if (agentd_policy_load(a, false, &fresh, &group, msg, sizeof(msg)) != 0) {
+        reject_policy(a, msg);
+        return;
+    }
+    agentd_install_policy(a, fresh, group);
+    free(group);
 }
 
 /* ---- status ------------------------------------------------------------- */
@@ -231,7 +245,10 @@ static cJSON *policy_json(const struct agentd *a)
 
     cJSON_AddStringToObject(p, "version", a->policy->version);
     cJSON_AddStringToObject(p, "segment", mamori_segment_name(a->policy->segment));
-    cJSON_AddStringToObject(p, "source", a->opt.policy_path);
+    cJSON_AddStringToObject(p, "source", a->central.active ? "central" : "local");
+    cJSON_AddStringToObject(p, "file", a->opt.policy_path);
+    cJSON_AddStringToObject(p, "group", a->central.group);
+    cJSON_AddItemToObject(p, "central", agentd_central_state(a));
     cJSON_AddStringToObject(p, "municipality",
                             a->policy->municipality ? a->policy->municipality : "");
     cJSON_AddStringToObject(p, "department", a->policy->department ? a->policy->department : "");

@@ -71,21 +71,56 @@ static char *read_line(FILE *in, char **buf, size_t *cap)
     return *buf;
 }
 
-static int answer(uint64_t seq, const char *outcome, const char *error)
+/* One answer line (doc is consumed). */
+static int send_answer(cJSON *doc)
+{
+    char *text = cJSON_PrintUnformatted(doc);
+    int rc;
+
+    cJSON_Delete(doc);
+    rc = text != NULL && printf("%s\n", text) > 0 && fflush(stdout) == 0 ? 0 : -1;
+    free(text);
+    return rc;
+}
+
+static int answer(uint64_t seq, const char *outcome, const char *error, const char *policy_offer)
 {
     cJSON *doc = cJSON_CreateObject();
-    char *text;
-    int rc;
 
     cJSON_AddNumberToObject(doc, "seq", (double)seq);
     cJSON_AddStringToObject(doc, "outcome", outcome);
     if (error != NULL && strcmp(outcome, COURIER_STORED) != 0)
         cJSON_AddStringToObject(doc, "error", error);
-    text = cJSON_PrintUnformatted(doc);
-    cJSON_Delete(doc);
-    rc = text != NULL && printf("%s\n", text) > 0 && fflush(stdout) == 0 ? 0 : -1;
-    free(text);
-    return rc;
+    if (policy_offer != NULL && policy_offer[0] && strcmp(outcome, COURIER_STORED) == 0)
+        cJSON_AddStringToObject(doc, "policy_bundle", policy_offer);
+    return send_answer(doc);
+}
+
+/* {"fetch":"policy"}: the signed bundle, passed on unchecked -- the agent
+ * checks it against the key it pinned. */
+static int fetch_policy(struct mamori_sender *s, const cJSON *req, const char *setup_error)
+{
+    const char *have = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(req, "have"));
+    cJSON *doc = cJSON_CreateObject();
+    char err[1024] = "", *jws = NULL;
+    size_t len = 0;
+    int rc = -1;
+
+    if (s == NULL)
+        snprintf(err, sizeof(err), "%s", setup_error);
+    else
+        rc = mamori_sender_fetch_policy(s, have, &jws, &len, err, sizeof(err));
+    cJSON_AddStringToObject(doc, "fetch", "policy");
+    cJSON_AddStringToObject(doc, "outcome",
+                            rc == 0   ? COURIER_FETCHED
+                            : rc == 1 ? COURIER_NONE
+                                      : COURIER_RETRY);
+    if (rc == 0)
+        cJSON_AddStringToObject(doc, "jws", jws);
+    else if (rc < 0)
+        cJSON_AddStringToObject(doc, "error", err);
+    free(jws);
+    return send_answer(doc);
 }
 
 /* The first line: where to, through which proxy.  Then the sender. */
@@ -119,6 +154,7 @@ static int deliver_all(FILE *in, char **line, size_t *cap, struct mamori_sender 
 {
     while (read_line(in, line, cap) != NULL) {
         cJSON *req = cJSON_Parse(*line);
+        const char *fetch = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(req, "fetch"));
         const cJSON *seq = cJSON_GetObjectItemCaseSensitive(req, "seq");
         const char *payload =
             cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(req, "payload"));
@@ -128,6 +164,13 @@ static int deliver_all(FILE *in, char **line, size_t *cap, struct mamori_sender 
         enum mamori_send_outcome o = MAMORI_SEND_RETRY;
         int rc;
 
+        if (fetch != NULL && strcmp(fetch, "policy") == 0) {
+            rc = fetch_policy(s, req, setup_error);
+            cJSON_Delete(req);
+            if (rc != 0)
+                return 2;
+            continue;
+        }
         if (!cJSON_IsNumber(seq) || seq->valuedouble < 1 || data == NULL) {
             agentd_log(LOG_ERR, "the agent sent something that is not a report");
             cJSON_Delete(req);
@@ -142,7 +185,7 @@ static int deliver_all(FILE *in, char **line, size_t *cap, struct mamori_sender 
                     o == MAMORI_SEND_STORED    ? COURIER_STORED
                     : o == MAMORI_SEND_REFUSED ? COURIER_REFUSED
                                                : COURIER_RETRY,
-                    err);
+                    err, s ? mamori_sender_policy_offer(s) : NULL);
         cJSON_Delete(req);
         if (rc != 0)
             return 2; /* the agent went away */

@@ -13,8 +13,17 @@
  *           (first line; "proxy" only when the policy names one)
  *   agent   {"seq":12,"payload":"<report JSON>"}   or  {"seq":12,"jws":"<JWS>"}
  *   courier {"seq":12,"outcome":"stored"}           accepted or duplicate
+ *           {"seq":12,"outcome":"stored","policy_bundle":"b-..."}
+ *                   ... and the collector names the central policy version
+ *                   for this PC (docs/central-policy.md)
  *           {"seq":12,"outcome":"refused","error":"..."}   a replay
  *           {"seq":12,"outcome":"retry","error":"..."}     try later
+ *
+ *   agent   {"fetch":"policy","have":"<version in force>"}
+ *           instead of the next report, when the named version is new to it
+ *   courier {"fetch":"policy","outcome":"fetched","jws":"<signed bundle>"}
+ *           {"fetch":"policy","outcome":"none"}   the collector holds none
+ *           {"fetch":"policy","outcome":"retry","error":"..."}
  *
  * The agent sends the next report after each "stored" or "refused", and
  * closes its end when the spool is empty or after a "retry"; the courier
@@ -46,5 +55,7 @@
 #define COURIER_STORED  "stored"
 #define COURIER_REFUSED "refused"
 #define COURIER_RETRY   "retry"
+#define COURIER_FETCHED "fetched"
+#define COURIER_NONE    "none"
 
 #endif /* MAMORI_COURIER_PROTO_H */

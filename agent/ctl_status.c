@@ -81,6 +81,23 @@ static double num(const cJSON *obj, const char *key)
     return cJSON_IsNumber(n) ? n->valuedouble : 0;
 }
 
+/* Where the policy comes from: the collector (which group) or the PC's file. */
+static void print_policy_source(const cJSON *p)
+{
+    const cJSON *central = cJSON_GetObjectItemCaseSensitive(p, "central");
+    const char *offered = str(central, "offered"), *error = str(central, "last_error");
+
+    if (strcmp(str(p, "source"), "central") == 0)
+        printf(_("policy source: central policy from the collector (group %s, version %s)\n"),
+               str(p, "group"), str(p, "version"));
+    else
+        printf(_("policy source: local file %s\n"), str(p, "file"));
+    if (offered[0] && strcmp(offered, str(p, "version")) != 0)
+        printf(_("the collector offers version %s\n"), offered);
+    if (error[0])
+        printf(_("central policy: %s\n"), error);
+}
+
 static void print_policy(const cJSON *doc)
 {
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(doc, "policy");
@@ -90,6 +107,7 @@ static void print_policy(const cJSON *doc)
            cli_segment_label(str(p, "segment")), str(p, "version"));
     if (str(p, "department")[0])
         printf(_("department: %s %s\n"), str(p, "municipality"), str(p, "department"));
+    print_policy_source(p);
     if (reload_error[0])
         printf(_("WARNING: the last policy reload was refused, the previous policy stays in "
                  "force:\n    %s\n"),

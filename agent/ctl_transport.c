@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bundle_sig.h"
 #include "check.h"
 #include "cli_text.h"
 #include "ctl_policy.h"
@@ -278,6 +279,14 @@ static int ca_given(const struct enroll_opts *o)
     return 0;
 }
 
+static int policy_key_pinned(const char *state_dir)
+{
+    char path[PATH_MAX];
+
+    snprintf(path, sizeof path, "%s/%s", state_dir, MAMORI_POLICY_KEY_FILE);
+    return access(path, F_OK) == 0;
+}
+
 int mamori_ctl_enroll(int argc, char **argv)
 {
     struct enroll_opts o = {.state_dir = MAMORI_STATEDIR, .root = ""};
@@ -314,6 +323,9 @@ int mamori_ctl_enroll(int argc, char **argv)
         rc = mamori_enroll(&p, err, sizeof err) == 0 ? 0 : 1;
         if (rc == 0)
             printf(_("enrolled with %s (state in %s)\n"), o.server, o.state_dir);
+        if (rc == 0 && policy_key_pinned(o.state_dir))
+            printf(_("the collector's central policy key is pinned: this PC accepts the policy"
+                     " it distributes\n"));
         else
             fprintf(stderr, _("mamorictl: enrolment failed: %s\n"), err);
     }

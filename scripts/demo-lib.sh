@@ -5,6 +5,7 @@
 #
 #   demo_setup WORKDIR        netns with lo, lan0 (approved), tether0 (not)
 #   demo_server_start         mamori-server init + serve on 127.0.0.1:$DEMO_PORT
+#   demo_server_serve [WRAPPER...]  serve again (e.g. under faketime)
 #   demo_server_stop / demo_server_restart
 #   demo_pc                   the demo PC tree and its host id
 #   demo_enroll               mamorictl enroll (CA pinned, secret file)
@@ -36,7 +37,8 @@ demo_setup() {
 demo_server_serve() {
     # Not through demo_in_ns: a backgrounded function is a subshell, and $!
     # must be the collector itself so demo_server_stop really stops it.
-    ip netns exec "$DEMO_NS" "$BUILD/server/mamori-server" serve \
+    # Arguments, if any, are a command the collector runs under (faketime).
+    ip netns exec "$DEMO_NS" "$@" "$BUILD/server/mamori-server" serve \
         --config "$DEMO_WORK/server/server.conf" >>"$DEMO_WORK/server.log" 2>&1 &
     DEMO_SERVER_PID=$!
     for _ in $(seq 100); do

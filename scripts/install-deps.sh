@@ -14,7 +14,7 @@ libudev-dev libusb-1.0-0-dev libssl-dev openssl libcjson-dev nettle-dev
 libsqlite3-dev sqlite3 libpq-dev postgresql
 libcurl4-openssl-dev libevent-dev libnl-3-dev libnl-route-3-dev libsystemd-dev
 libcriterion-dev umockdev libumockdev-dev
-clamav iproute2 procps util-linux locales curl bc ca-certificates
+clamav iproute2 procps util-linux locales curl bc ca-certificates faketime
 clang libclang-rt-14-dev clang-format cppcheck valgrind
 debhelper dpkg-dev fakeroot debootstrap lintian
 chromium

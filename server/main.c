@@ -37,7 +37,7 @@ static void usage(FILE *out)
               "       mamori-server bundle export [--since TIME] --out FILE [--config FILE]\n"
               "       mamori-server bundle import FILE [--config FILE]\n"
               "       mamori-server relay-cert NAME KEY_FILE CERT_FILE [--config FILE]\n"
-              "       mamori-server policy set|show|assign|remove|keygen ...  (--help)\n"
+              "       mamori-server policy set|show|assign|remove|keygen ...\n"
               "       mamori-server usb import-ledger|ledger ...\n"
               "       mamori-server exception add|list|revoke ...\n"));
 }

@@ -9,11 +9,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "bundle_sig.h"
 #include "device_key.h"
 #include "durable_file.h"
 #include "https_client.h"
@@ -140,6 +142,33 @@ static int save_result(const struct mamori_enroll_params *p, const cJSON *resp, 
     return rc;
 }
 
+/* Pin the central policy key the collector handed out, or forget an old
+ * pin when it hands out none (it distributes no policy). */
+static int pin_policy_key(const struct mamori_enroll_params *p, const cJSON *resp, char *err,
+                          size_t errlen)
+{
+    const cJSON *jwk = cJSON_GetObjectItemCaseSensitive(resp, "policy_key");
+    uint8_t raw[MAMORI_POLICY_PUBKEY_SIZE];
+    char path[PATH_MAX], why[200], *text;
+    int rc;
+
+    snprintf(path, sizeof path, "%s/%s", p->state_dir, MAMORI_POLICY_KEY_FILE);
+    if (jwk == NULL) {
+        if (unlink(path) == 0)
+            mamori_fsync_parent(path);
+        return 0;
+    }
+    text = cJSON_PrintUnformatted(jwk);
+    if (!text || mamori_policy_key_parse(text, strlen(text), raw, why, sizeof why) != 0) {
+        snprintf(err, errlen, "collector's policy key is unusable: %s", text ? why : "no memory");
+        free(text);
+        return -1;
+    }
+    rc = store(p, MAMORI_POLICY_KEY_FILE, text, err, errlen);
+    free(text);
+    return rc;
+}
+
 static int handle_response(const struct mamori_enroll_params *p, EVP_PKEY *key,
                            const struct mamori_https_response *r, char *err, size_t errlen)
 {
@@ -163,7 +192,8 @@ static int handle_response(const struct mamori_enroll_params *p, EVP_PKEY *key,
     if (!cert || !ca)
         snprintf(err, errlen, "collector's enrolment answer lacks certificate or ca");
     else if (check_issued(p, key, cert, ca, err, errlen) == 0 &&
-             mamori_jwk_thumbprint(key, kid, sizeof kid) == 0)
+             mamori_jwk_thumbprint(key, kid, sizeof kid) == 0 &&
+             pin_policy_key(p, resp, err, errlen) == 0)
         rc = save_result(p, resp, kid, err, errlen);
     X509_free(cert);
     X509_free(ca);

@@ -2,7 +2,9 @@
  *
  * POST /v1/enroll (TLS 1.3, no client certificate) with the enrolment secret,
  * a CSR for the device key (CN = host id) and host facts; the collector's CA
- * issues the device certificate.  The collector CA must already be trusted:
+ * issues the device certificate, and hands out the public key that signs
+ * central policy bundles, which the PC pins (policy-key.json; removed when
+ * the collector distributes no policy).  The collector CA must already be trusted:
  * either a CA file (from `mamori-server init`) or a "sha256:<hex>" pin of the
  * CA certificate -- never trust on first use.  Results stored in the state
  * directory: device.key (0600), device.crt, ca.crt, enroll.json.  See

@@ -10,9 +10,12 @@
 #include "device_key.h"
 #include "https_client.h"
 #include "jws.h"
+#include "policy_fetch.h"
 
 struct mamori_sender {
+    char server[1024];
     char url[1100];
+    char policy_offer[MAMORI_POLICY_VERSION_MAX];
     char *proxy;
     char *ca_pem, *cert_pem, *key_pem;
     EVP_PKEY *key;
@@ -51,7 +54,8 @@ struct mamori_sender *mamori_sender_new(const struct mamori_sender_config *cfg, 
         snprintf(err, errlen, "not enrolled: collector, CA, certificate and key are all needed");
         goto fail;
     }
-    if (snprintf(s->url, sizeof s->url, "%s/v1/reports", cfg->server_url) >= (int)sizeof s->url) {
+    if (snprintf(s->server, sizeof s->server, "%s", cfg->server_url) >= (int)sizeof s->server ||
+        snprintf(s->url, sizeof s->url, "%s/v1/reports", cfg->server_url) >= (int)sizeof s->url) {
         snprintf(err, errlen, "collector address too long");
         goto fail;
     }
@@ -81,14 +85,17 @@ static void response_field(const struct mamori_https_response *r, const char *na
     cJSON_Delete(j);
 }
 
-static enum mamori_send_outcome classify(uint64_t seq, const struct mamori_https_response *r,
-                                         char *err, size_t errlen)
+static enum mamori_send_outcome classify(struct mamori_sender *s, uint64_t seq,
+                                         const struct mamori_https_response *r, char *err,
+                                         size_t errlen)
 {
     char field[64];
     if (r->status == 200) {
         response_field(r, "status", field, sizeof field);
-        if (strcmp(field, "accepted") == 0 || strcmp(field, "duplicate") == 0)
+        if (strcmp(field, "accepted") == 0 || strcmp(field, "duplicate") == 0) {
+            mamori_ack_policy_bundle(r->body, r->len, s->policy_offer, sizeof s->policy_offer);
             return MAMORI_SEND_STORED;
+        }
     }
     if (r->status == 409) {
         snprintf(err, errlen, "report %llu: the collector refused it as a replay",
@@ -124,9 +131,23 @@ enum mamori_send_outcome mamori_sender_send(struct mamori_sender *s, uint64_t se
     struct mamori_https_response r;
     enum mamori_send_outcome o = MAMORI_SEND_RETRY;
     if (mamori_https_post(&cfg, s->url, "application/jose", body, body_len, &r, err, errlen) == 0) {
-        o = classify(seq, &r, err, errlen);
+        o = classify(s, seq, &r, err, errlen);
         mamori_https_response_free(&r);
     }
     free(jws);
     return o;
+}
+
+const char *mamori_sender_policy_offer(const struct mamori_sender *s)
+{
+    return s->policy_offer;
+}
+
+int mamori_sender_fetch_policy(struct mamori_sender *s, const char *have, char **jws, size_t *len,
+                               char *err, size_t errlen)
+{
+    struct mamori_https_config cfg = {
+        .ca_pem = s->ca_pem, .cert_pem = s->cert_pem, .key_pem = s->key_pem, .proxy = s->proxy};
+
+    return mamori_policy_fetch(&cfg, s->server, have, jws, len, err, errlen);
 }

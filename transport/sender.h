@@ -8,6 +8,7 @@
  * (docs/protocol.md):
  *
  *   200 {"status":"accepted"|"duplicate"}   stored: the agent removes it
+ *       (with "policy_bundle": the central policy version for this PC)
  *   409 replay                              refused: the agent moves it aside
  *   401 unknown_node, 5xx, no answer ...    retry later, with the reason
  */
@@ -43,5 +44,15 @@ void mamori_sender_free(struct mamori_sender *s);
  * it is.  err receives the reason of a RETRY and of a REFUSED. */
 enum mamori_send_outcome mamori_sender_send(struct mamori_sender *s, uint64_t seq, const char *data,
                                             size_t len, bool signed_jws, char *err, size_t errlen);
+
+/* The central policy bundle version the last stored report's
+ * acknowledgement named ("" when none: no central policy for this PC). */
+const char *mamori_sender_policy_offer(const struct mamori_sender *s);
+
+/* Fetch this PC's signed policy bundle over the same mutual TLS
+ * (policy_fetch.h): 0 with *jws (malloc'd), 1 when the collector holds
+ * none for this PC, -1 with the reason.  The caller checks the signature. */
+int mamori_sender_fetch_policy(struct mamori_sender *s, const char *have, char **jws, size_t *len,
+                               char *err, size_t errlen);
 
 #endif /* MAMORI_SENDER_H */

@@ -12,7 +12,7 @@ target_include_directories(mamori_outbox PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(mamori_outbox PUBLIC mamori_event mamori_policy mamori_catalogue
                       PkgConfig::CJSON)
 
-add_library(mamori_transport STATIC base64url.c device_key.c enroll.c https_client.c jws.c
+add_library(mamori_transport STATIC device_key.c enroll.c https_client.c jws.c policy_fetch.c
                                     sender.c)
 target_include_directories(mamori_transport PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(mamori_transport PUBLIC mamori_outbox mamori_event mamori_policy
