@@ -184,14 +184,31 @@ int mamori_server_listen(struct mamori_server *s, char *err, size_t errlen)
     return 0;
 }
 
+/* evhttp queues a response as two pieces (head, then body), and the OpenSSL
+ * bufferevent writes each piece as its own TLS record and write(2).  Joining
+ * a small response into one piece as it is queued (before evhttp enables
+ * writing) sends one record in one segment. */
+#define COALESCE_MAX 16384 /* one TLS record */
+
+static void coalesce_output(struct evbuffer *out, const struct evbuffer_cb_info *info, void *arg)
+{
+    (void)arg;
+    if (info->n_added > 0 && evbuffer_get_length(out) <= COALESCE_MAX)
+        evbuffer_pullup(out, -1);
+}
+
 static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
 {
     struct mamori_server *s = arg;
     SSL *ssl = SSL_new(s->tls);
+    struct bufferevent *bev;
     if (ssl == NULL)
         return NULL;
-    return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                          BEV_OPT_CLOSE_ON_FREE | BEV_OPT_THREADSAFE);
+    bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                         BEV_OPT_CLOSE_ON_FREE | BEV_OPT_THREADSAFE);
+    if (bev != NULL)
+        evbuffer_add_cb(bufferevent_get_output(bev), coalesce_output, NULL);
+    return bev;
 }
 
 static SSL *request_ssl(struct evhttp_request *req)

@@ -20,6 +20,7 @@
 # PostgreSQL, the database server's own CPU is not in that number: it is
 # another process, often another machine).  The group-commit size comes from
 # /metrics.  Never fails on the numbers.
+# MAMORI_BENCH_DBS="sqlite" skips PostgreSQL.
 set -euo pipefail
 build=${1:?usage: run.sh BUILD_DIR [CLIENTS] [REPORTS]}
 clients=${2:-64}
@@ -47,6 +48,10 @@ mkdir -p "$dir/pc-state"
     --policy "$src/demo/policy.json" --state-dir "$dir/pc-state" |
     cut -d. -f2 | tr '_-' '/+' | base64 -d 2>/dev/null >"$dir/template.json" || true
 
+echo "== stages in process (no TLS/HTTP; CPU time of one thread, steady on a busy machine)"
+mkdir -p "$dir/stages"
+"$build/bench/ingest/ingest_stages" "$dir/template.json" "$dir/stages" 64 40
+echo "== load average before the run (other work on these cores skews the end-to-end numbers): $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== Ed25519 verify baseline: openssl speed -seconds 3 ed25519"
 verify=$(openssl speed -seconds 3 ed25519 2>/dev/null | awk '/Ed25519\)/ {print $NF}' | tail -1)
 verify=${verify%.*}
@@ -105,6 +110,9 @@ measure() { # NAME CONF_DIR
 serve "$dir/sqlite"
 measure sqlite "$dir/sqlite"
 
+if [ "${MAMORI_BENCH_DBS:-sqlite postgresql}" = sqlite ]; then
+    exit 0
+fi
 if [ "$(id -u)" != 0 ] || [ -z "$pgbin" ] || ! id postgres >/dev/null 2>&1; then
     echo "== ingest (postgresql): SKIP (needs root, the postgres user and PostgreSQL binaries)"
     exit 0
