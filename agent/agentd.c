@@ -1,14 +1,15 @@
 /* agentd.c -- mamori-agent: options, start-up, the epoll loop, shut-down.
  *
  *   mamori-agent [--policy FILE] [--state-dir DIR] [--root DIR] [--sysfs-root DIR]
- *                [--socket PATH] [--check-interval S] [--courier PATH] [--foreground]
+ *                [--socket PATH] [--check-interval S] [--courier PATH]
+ *                [--enroll-secret FILE] [--foreground]
  *
  * Start-up is fail-closed and loud: a policy that does not validate or a
  * socket that cannot be bound ends the process with exit status 2 and a
  * message naming the cause.  Once running, the loop only reacts to
  * descriptors: signals, timers, the control socket, the enforcers'
  * netlink/uevent sockets and the pipes of its children (check run,
- * courier). */
+ * courier, re-enrolment). */
 #include "agentd.h"
 
 #include <errno.h>
@@ -56,7 +57,7 @@ static void usage(FILE *out)
         out,
         "usage: mamori-agent [--policy FILE] [--state-dir DIR] [--root DIR] [--sysfs-root DIR]\n"
         "                    [--socket PATH] [--check-interval SECONDS] [--courier PATH]\n"
-        "                    [--foreground]\n"
+        "                    [--enroll-secret FILE] [--foreground]\n"
         "  --policy FILE        policy (default %s)\n"
         "  --state-dir DIR      keys, spool, sequence number (default %s)\n"
         "  --root DIR           file-system root the checks read (default /)\n"
@@ -66,18 +67,27 @@ static void usage(FILE *out)
         "  --check-interval S   override the policy's report.check_interval_seconds\n"
         "  --courier PATH       the delivery helper (default: mamori-courier beside this\n"
         "                       program, else %s)\n"
+        "  --enroll-secret FILE enrolment secret for enrolling again when the collector\n"
+        "                       forgets this PC and enroll.json names none (default %s)\n"
         "  --foreground         log to stderr instead of syslog\n",
-        MAMORI_POLICY_DEFAULT_PATH, MAMORI_STATEDIR, AGENTD_SOCKET_PATH, MAMORI_COURIER_PATH);
+        MAMORI_POLICY_DEFAULT_PATH, MAMORI_STATEDIR, AGENTD_SOCKET_PATH, MAMORI_COURIER_PATH,
+        AGENTD_ENROLL_SECRET);
 }
 
 static int parse_options(int argc, char **argv, struct agentd_options *o)
 {
     static const struct option opts[] = {
-        {"policy", required_argument, NULL, 'p'},  {"state-dir", required_argument, NULL, 's'},
-        {"root", required_argument, NULL, 'r'},    {"sysfs-root", required_argument, NULL, 'y'},
-        {"socket", required_argument, NULL, 'S'},  {"check-interval", required_argument, NULL, 'c'},
-        {"courier", required_argument, NULL, 'C'}, {"foreground", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"policy", required_argument, NULL, 'p'},
+        {"state-dir", required_argument, NULL, 's'},
+        {"root", required_argument, NULL, 'r'},
+        {"sysfs-root", required_argument, NULL, 'y'},
+        {"socket", required_argument, NULL, 'S'},
+        {"check-interval", required_argument, NULL, 'c'},
+        {"courier", required_argument, NULL, 'C'},
+        {"foreground", no_argument, NULL, 'f'},
+        {"enroll-secret", required_argument, NULL, 'E'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
     char *end;
@@ -86,8 +96,9 @@ static int parse_options(int argc, char **argv, struct agentd_options *o)
                                  .state_dir = MAMORI_STATEDIR,
                                  .root = "",
                                  .sysfs_root = "",
-                                 .socket_path = AGENTD_SOCKET_PATH};
-    while ((c = getopt_long(argc, argv, "p:s:r:y:S:c:C:fh", opts, NULL)) != -1) {
+                                 .socket_path = AGENTD_SOCKET_PATH,
+                                 .enroll_secret = AGENTD_ENROLL_SECRET};
+    while ((c = getopt_long(argc, argv, "p:s:r:y:S:c:C:E:fh", opts, NULL)) != -1) {
         switch (c) {
         case 'p':
             o->policy_path = optarg;
@@ -106,6 +117,9 @@ static int parse_options(int argc, char **argv, struct agentd_options *o)
             break;
         case 'C':
             o->courier_path = optarg;
+            break;
+        case 'E':
+            o->enroll_secret = optarg;
             break;
         case 'f':
             o->foreground = true;
@@ -260,6 +274,8 @@ static void dispatch(struct agentd *a, int fd)
         agentd_checks_dispatch(a);
     } else if (agentd_delivery_owns(a, fd)) {
         agentd_delivery_dispatch(a, fd);
+    } else if (agentd_reenrol_owns(a, fd)) {
+        agentd_reenrol_dispatch(a, fd);
     } else {
         agentd_enforce_dispatch(a, fd);
     }

@@ -11,7 +11,9 @@
  *   - reports travel to the collector through mamori-courier
  *     (agentd_delivery.c, courier.c), an unprivileged process that alone
  *     holds the device key, OpenSSL and libcurl, and exits when the spool is
- *     empty or the collector is away.
+ *     empty or the collector is away;
+ *   - when the collector no longer knows the PC, `mamorictl enroll` runs
+ *     as a child to enrol it again (agentd_reenrol.c).
  *
  * So what stays resident is small (docs/agent.md, "Memory"), a dead
  * collector never delays a USB or network decision, and nothing wakes the
@@ -31,6 +33,8 @@
 #define AGENTD_EVENT_RING  20
 #define AGENTD_SOCKET_PATH MAMORI_RUNDIR "/agent.sock"
 #define AGENTD_MAX_REQUEST (64 * 1024)
+/* Where the package keeps the enrolment secret (debconf answers). */
+#define AGENTD_ENROLL_SECRET MAMORI_SYSCONFDIR "/enroll.secret"
 
 #define AGENTD_MAX_WAITING 8 /* control clients waiting for a check run */
 
@@ -38,6 +42,7 @@ struct mamori_net_guard;
 struct mamori_wifi_nm;
 struct mamori_usb_enforcer;
 struct agentd_delivery;
+struct agentd_reenrol;
 
 struct agentd_options {
     const char *policy_path;
@@ -45,7 +50,8 @@ struct agentd_options {
     const char *root;       /* file-system root for checks ("" = /) */
     const char *sysfs_root; /* sysfs prefix for enforcement ("" = /) */
     const char *socket_path;
-    const char *courier_path; /* NULL: beside this binary, else the installed one */
+    const char *courier_path;  /* NULL: beside this binary, else the installed one */
+    const char *enroll_secret; /* used to enrol again when enroll.json names no secret file */
     bool foreground;
     unsigned check_interval; /* 0 = from the policy */
 };
@@ -73,6 +79,7 @@ struct agentd {
     struct mamori_wifi_nm *wifi; /* NetworkManager as the guard's Wi-Fi source, or NULL */
     struct mamori_usb_enforcer *usb;
     struct agentd_delivery *delivery; /* NULL when the state directory is unusable */
+    struct agentd_reenrol *reenrol;   /* once the collector says unknown/revoked */
     struct mamori_event_sink sink;    /* enforcers emit here (agentd_event) */
 
     /* Last results, as the JSON array text the check run wrote: a parsed
@@ -147,8 +154,11 @@ void agentd_delivery_submit(struct agentd *a, cJSON *report); /* takes ownership
  * wake-up, after every decision of that wake-up is made. */
 void agentd_delivery_event(struct agentd *a, cJSON *event);
 void agentd_delivery_flush(struct agentd *a);
-/* Send now, ignoring the backoff (an operator asked). */
+/* Send now, ignoring the backoff (an operator asked, or the PC was just
+ * enrolled again). */
 void agentd_delivery_kick(struct agentd *a);
+/* Send when the backoff allows (after a re-enrolment that failed). */
+void agentd_delivery_resume(struct agentd *a);
 bool agentd_delivery_owns(const struct agentd *a, int fd);
 void agentd_delivery_dispatch(struct agentd *a, int fd);
 cJSON *agentd_delivery_state(const struct agentd *a);
@@ -169,6 +179,29 @@ void agentd_central_unavailable(struct agentd *a, const char *offer, const char 
 cJSON *agentd_central_state(const struct agentd *a);
 /* Re-judge USB devices when a registration or exception has ended. */
 void agentd_policy_expiry_tick(struct agentd *a, time_t now);
+
+/* ---- agentd_reenrol.c: enrolling again when the collector forgot the PC -- */
+/* What <state>/enroll.json says (mamorictl enroll writes it). */
+struct agentd_enrolment {
+    char server[1024];
+    char host_id[80];
+    char secret_file[4096]; /* "" when none was recorded */
+};
+/* 0, or -1 when the PC is not enrolled (no collector named). */
+int agentd_enrolment_read(const char *state_dir, struct agentd_enrolment *out);
+/* name beside this program (a build tree), else installed. */
+void agentd_find_program(const char *name, const char *installed, char *out, size_t size);
+void agentd_reenrol_close(struct agentd *a);
+/* The courier's answers that concern enrolment: "unknown_node" starts an
+ * attempt when the rate allows, "revoked" never does, a stored report ends
+ * the episode. */
+void agentd_reenrol_unknown(struct agentd *a);
+void agentd_reenrol_revoked(struct agentd *a);
+void agentd_reenrol_delivered(struct agentd *a);
+bool agentd_reenrol_running(const struct agentd *a); /* no courier meanwhile */
+bool agentd_reenrol_owns(const struct agentd *a, int fd);
+void agentd_reenrol_dispatch(struct agentd *a, int fd);
+cJSON *agentd_reenrol_state(const struct agentd *a);
 
 /* ---- control.c: the control socket -------------------------------------- */
 int agentd_control_listen(const char *path);

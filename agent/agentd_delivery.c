@@ -18,7 +18,10 @@
  * files it needs as descriptors the agent opened.  It exits when the spool
  * is empty or the collector is away; the backoff (exponential, full
  * jitter) lives here, in one timerfd, armed only while reports wait after
- * a failure.  While a courier works the same timer bounds its answer. */
+ * a failure.  While a courier works the same timer bounds its answer.
+ * When the collector answers that it does not know the PC, the report
+ * stays and agentd_reenrol.c enrols the PC again, then lets delivery go
+ * on. */
 #include "agentd.h"
 
 #include <errno.h>
@@ -93,24 +96,10 @@ static void set_error(struct agentd_delivery *d, const char *why)
  * the installed one. */
 static void find_courier(const struct agentd *a, char *out, size_t size)
 {
-    char self[PATH_MAX];
-    ssize_t n;
-    char *slash;
-
-    if (a->opt.courier_path != NULL) {
+    if (a->opt.courier_path != NULL)
         snprintf(out, size, "%s", a->opt.courier_path);
-        return;
-    }
-    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        slash = strrchr(self, '/');
-        if (slash != NULL &&
-            snprintf(out, size, "%.*s/mamori-courier", (int)(slash - self), self) < (int)size &&
-            access(out, X_OK) == 0)
-            return;
-    }
-    snprintf(out, size, "%s", MAMORI_COURIER_PATH);
+    else
+        agentd_find_program("mamori-courier", MAMORI_COURIER_PATH, out, size);
 }
 
 /* In the child, before exec: become the courier's user, with no
@@ -144,20 +133,12 @@ static void drop_to_courier_user(void)
 /* The collector from <state>/enroll.json: 0, or -1 when not enrolled. */
 static int load_server(const struct agentd *a, struct agentd_delivery *d)
 {
-    char path[PATH_MAX];
-    char *text;
-    cJSON *info;
-    const char *url;
+    struct agentd_enrolment e;
 
-    snprintf(path, sizeof(path), "%s/" MAMORI_ENROLL_FILE, a->opt.state_dir);
-    text = mamori_read_file(path, 64 * 1024, NULL);
-    info = text ? cJSON_Parse(text) : NULL;
-    url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(info, "server"));
-    if (url != NULL)
-        snprintf(d->server, sizeof(d->server), "%s", url);
-    cJSON_Delete(info);
-    free(text);
-    return url != NULL ? 0 : -1;
+    if (agentd_enrolment_read(a->opt.state_dir, &e) != 0)
+        return -1;
+    snprintf(d->server, sizeof(d->server), "%s", e.server);
+    return 0;
 }
 
 /* Open key, certificate and CA for the courier (fds[3]); -1 if one is
@@ -376,6 +357,8 @@ static void try_start(struct agentd *a)
 
     if (d->courier > 0)
         return; /* it takes the next report after the current one */
+    if (agentd_reenrol_running(a))
+        return; /* it resumes delivery when it is done */
     mamori_outbox_stats(d->outbox, &st);
     if (st.count == 0)
         return;
@@ -468,6 +451,7 @@ static void handle_answer(struct agentd *a, const char *line)
         d->next_attempt = 0;
         d->last_error[0] = '\0';
         d->in_flight = 0;
+        agentd_reenrol_delivered(a);
         if (!fetch_policy(a, doc))
             send_next(a);
     } else if (strcmp(outcome, COURIER_REFUSED) == 0 &&
@@ -475,9 +459,15 @@ static void handle_answer(struct agentd *a, const char *line)
         agentd_log(LOG_ERR, "delivery: %s; kept in spool/rejected", err);
         send_next(a);
     } else {
+        /* retry, unknown_node, revoked: keep the report, try again later;
+         * the last two concern enrolment, which is not the courier's job. */
         set_error(d, err);
         end_courier(a, false);
         schedule_retry(d);
+        if (strcmp(outcome, COURIER_UNKNOWN_NODE) == 0)
+            agentd_reenrol_unknown(a);
+        else if (strcmp(outcome, COURIER_REVOKED) == 0)
+            agentd_reenrol_revoked(a);
     }
     cJSON_Delete(doc);
 }
@@ -565,6 +555,7 @@ void agentd_delivery_close(struct agentd *a)
      * sent again by the next agent, and stored once by the collector. */
     agentd_delivery_flush(a);
     end_courier(a, true);
+    agentd_reenrol_close(a);
     close(d->timer_fd);
     mamori_outbox_close(d->outbox);
     free(d);
@@ -621,6 +612,12 @@ void agentd_delivery_kick(struct agentd *a)
     try_start(a);
 }
 
+void agentd_delivery_resume(struct agentd *a)
+{
+    if (a->delivery != NULL)
+        try_start(a);
+}
+
 bool agentd_delivery_owns(const struct agentd *a, int fd)
 {
     return a->delivery != NULL && (fd == a->delivery->timer_fd || fd == a->delivery->courier_fd);
@@ -673,5 +670,6 @@ cJSON *agentd_delivery_state(const struct agentd *a)
     cJSON_AddStringToObject(s, "server", d->server);
     cJSON_AddBoolToObject(s, "courier_running", d->courier > 0);
     cJSON_AddNumberToObject(s, "courier_peak_rss_kib", (double)d->courier_peak_rss_kib);
+    cJSON_AddItemToObject(s, "enrolment", agentd_reenrol_state(a));
     return s;
 }

@@ -83,6 +83,22 @@ static int send_answer(cJSON *doc)
     return rc;
 }
 
+static const char *outcome_name(enum mamori_send_outcome o)
+{
+    switch (o) {
+    case MAMORI_SEND_STORED:
+        return COURIER_STORED;
+    case MAMORI_SEND_REFUSED:
+        return COURIER_REFUSED;
+    case MAMORI_SEND_UNKNOWN_NODE:
+        return COURIER_UNKNOWN_NODE;
+    case MAMORI_SEND_REVOKED:
+        return COURIER_REVOKED;
+    default:
+        return COURIER_RETRY;
+    }
+}
+
 static int answer(uint64_t seq, const char *outcome, const char *error, const char *policy_offer)
 {
     cJSON *doc = cJSON_CreateObject();
@@ -181,11 +197,8 @@ static int deliver_all(FILE *in, char **line, size_t *cap, struct mamori_sender 
         else
             o = mamori_sender_send(s, (uint64_t)seq->valuedouble, data, strlen(data),
                                    payload == NULL, err, sizeof(err));
-        rc = answer((uint64_t)seq->valuedouble,
-                    o == MAMORI_SEND_STORED    ? COURIER_STORED
-                    : o == MAMORI_SEND_REFUSED ? COURIER_REFUSED
-                                               : COURIER_RETRY,
-                    err, s ? mamori_sender_policy_offer(s) : NULL);
+        rc = answer((uint64_t)seq->valuedouble, outcome_name(o), err,
+                    s ? mamori_sender_policy_offer(s) : NULL);
         cJSON_Delete(req);
         if (rc != 0)
             return 2; /* the agent went away */

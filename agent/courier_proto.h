@@ -18,6 +18,11 @@
  *                   for this PC (docs/central-policy.md)
  *           {"seq":12,"outcome":"refused","error":"..."}   a replay
  *           {"seq":12,"outcome":"retry","error":"..."}     try later
+ *           {"seq":12,"outcome":"unknown_node","error":"..."}  the collector
+ *                 does not know this PC: the agent keeps the report and
+ *                 enrols again (agentd_reenrol.c)
+ *           {"seq":12,"outcome":"revoked","error":"..."}  the collector
+ *                 revoked this PC's key: kept, never re-enrolled
  *
  *   agent   {"fetch":"policy","have":"<version in force>"}
  *           instead of the next report, when the named version is new to it
@@ -26,8 +31,8 @@
  *           {"fetch":"policy","outcome":"retry","error":"..."}
  *
  * The agent sends the next report after each "stored" or "refused", and
- * closes its end when the spool is empty or after a "retry"; the courier
- * exits at end of input.  A courier that dies, says anything else, or does
+ * closes its end when the spool is empty or after any other answer; the
+ * courier exits at end of input.  A courier that dies, says anything else, or does
  * not answer within COURIER_ANSWER_SECONDS counts as a "retry".
  *
  * Growing it: both sides ignore members they do not know, so an answer may
@@ -52,10 +57,12 @@
  * instant.  Past this the agent kills the courier. */
 #define COURIER_ANSWER_SECONDS 90
 
-#define COURIER_STORED  "stored"
-#define COURIER_REFUSED "refused"
-#define COURIER_RETRY   "retry"
-#define COURIER_FETCHED "fetched"
-#define COURIER_NONE    "none"
+#define COURIER_STORED       "stored"
+#define COURIER_REFUSED      "refused"
+#define COURIER_RETRY        "retry"
+#define COURIER_FETCHED      "fetched"
+#define COURIER_NONE         "none"
+#define COURIER_UNKNOWN_NODE "unknown_node"
+#define COURIER_REVOKED      "revoked"
 
 #endif /* MAMORI_COURIER_PROTO_H */

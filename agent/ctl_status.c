@@ -187,6 +187,42 @@ static void print_events(const cJSON *doc)
     }
 }
 
+/* Whether the collector knows this PC, and what happens about it. */
+static void print_enrolment(const cJSON *e)
+{
+    const char *state = str(e, "state"), *reason = str(e, "reason");
+
+    if (strcmp(state, "revoked") == 0) {
+        printf(_("  The collector has REVOKED this PC's key: it refuses its reports, and the PC "
+                 "is not enrolled again automatically.\n"
+                 "  Reports stay on this PC. Ask the information security staff: the PC needs a "
+                 "new key and a new enrolment.\n"));
+    } else if (strcmp(state, "reenrolling") == 0) {
+        printf(_("  The collector does not know this PC: enrolling again now.\n"));
+    } else if (strcmp(state, "unknown") == 0 && strcmp(reason, "no_secret") == 0) {
+        printf(_("  The collector does not know this PC (its database was restored or the host "
+                 "was removed), and no enrolment secret is stored on this PC: it cannot enrol "
+                 "again by itself.\n"
+                 "  Put the enrolment secret in %s (owner root, mode 0600): the agent then "
+                 "enrols again by itself. Or run as root:\n    %s\n"),
+               str(e, "secret_file"), str(e, "manual_command"));
+    } else if (strcmp(state, "unknown") == 0 &&
+               !cJSON_IsTrue(cJSON_GetObjectItem(e, "automatic"))) {
+        printf(_("  The collector does not know this PC (its database was restored or the host "
+                 "was removed), and this PC cannot enrol again by itself: %s.\n"
+                 "  Run as root:\n    %s\n"),
+               str(e, "detail"), str(e, "manual_command"));
+    } else if (strcmp(state, "unknown") == 0) {
+        printf(_("  The collector does not know this PC (its database was restored or the host "
+                 "was removed): the agent enrols again by itself, next attempt in %.0f s.\n"),
+               num(e, "next_attempt_seconds"));
+        if (str(e, "detail")[0])
+            printf(_("  last attempt failed: %s\n"), str(e, "detail"));
+    }
+    if (str(e, "last_reenrolled")[0])
+        printf(_("  enrolled again automatically at %s\n"), str(e, "last_reenrolled"));
+}
+
 static void print_delivery(const cJSON *doc)
 {
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(doc, "delivery");
@@ -203,6 +239,7 @@ static void print_delivery(const cJSON *doc)
            str(d, "last_ack_time")[0] ? str(d, "last_ack_time") : _("never"));
     if (str(d, "last_error")[0])
         printf(_("  last error: %s\n"), str(d, "last_error"));
+    print_enrolment(cJSON_GetObjectItemCaseSensitive(d, "enrolment"));
 }
 
 static int print_human(const cJSON *doc)

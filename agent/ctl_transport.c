@@ -302,15 +302,21 @@ int mamori_ctl_enroll(int argc, char **argv)
     if (mamori_ctl_policy_load(o.policy, o.segment, &pol) != 0)
         return 2;
     char err[512], host_id[MAMORI_HOST_ID_LEN + 1], hostname[256] = "";
+    char secret_path[PATH_MAX];
     char *secret = NULL;
     int rc = 2;
     gethostname(hostname, sizeof hostname - 1);
+    /* Remembered (the path, never the secret) so that the agent can enrol
+     * again by itself if the collector forgets this PC. */
+    if (realpath(o.secret_file, secret_path) == NULL)
+        snprintf(secret_path, sizeof secret_path, "%s", o.secret_file);
     if (mamori_host_id(o.root, o.host_id, host_id, sizeof host_id, err, sizeof err) < 0 ||
         !(secret = mamori_enroll_read_secret(o.secret_file, err, sizeof err))) {
         fprintf(stderr, "mamorictl: %s\n", err);
     } else {
         struct mamori_enroll_params p = {.server_url = o.server,
                                          .secret = secret,
+                                         .secret_file = secret_path,
                                          .state_dir = o.state_dir,
                                          .ca_file = o.ca_file,
                                          .ca_fingerprint = o.ca_fp,

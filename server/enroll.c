@@ -2,8 +2,15 @@
  *
  * A PC proves it was installed by the municipality (the shared enrolment
  * secret, compared in constant time) and sends a CSR for its Ed25519 device
- * key with CN = its host id.  Enrolling again is allowed and replaces the
- * key: the old certificate's key stops being accepted at once. */
+ * key with CN = its host id.  Enrolling again is allowed and idempotent:
+ * the same key gets a fresh certificate and the host keeps its seq (an
+ * agent re-enrols by itself when the collector lost it), and a new key
+ * replaces the old one, which is revoked at once.  A revoked key never
+ * enrols again (403 "revoked"), so an agent shut out by
+ * `mamori-server host revoke` cannot let itself back in, and two PCs that
+ * share a host id cannot take it from each other in turn; a key another
+ * host uses is refused with 409 "key_in_use". */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +68,21 @@ static cJSON *enrolled_reply(struct mamori_server *s, const struct mamori_host_r
     return doc;
 }
 
+/* The HTTP status of a store refusal, with its reason. */
+static int refused(int rc, char *why, size_t whylen)
+{
+    if (rc == MAMORI_STORE_KEY_REVOKED) {
+        snprintf(why, whylen, "this key was revoked or replaced; enrol with a new key");
+        return 403;
+    }
+    if (rc == MAMORI_STORE_KEY_IN_USE) {
+        snprintf(why, whylen, "this key is enrolled for another host id");
+        return 409;
+    }
+    snprintf(why, whylen, "storage error");
+    return 503;
+}
+
 static int enroll(struct mamori_server *s, const cJSON *req, cJSON **resp, char *why, size_t whylen)
 {
     struct mamori_host_record h = {0};
@@ -82,20 +104,45 @@ static int enroll(struct mamori_server *s, const cJSON *req, cJSON **resp, char 
     rc = mamori_jwk_thumbprint(pub, h.key_thumbprint, sizeof(h.key_thumbprint));
     EVP_PKEY_free(pub);
     h.enrolled = time(NULL);
-    if (rc != 0 || s->store->ops->enroll(s->store, &h) != 0) {
-        snprintf(why, whylen, "storage error");
+    if (rc == 0)
+        rc = s->store->ops->enroll(s->store, &h);
+    if (rc != 0) {
         mamori_host_record_clear(&h);
-        return 503;
+        return refused(rc, why, whylen);
     }
     *resp = enrolled_reply(s, &h);
     mamori_host_record_clear(&h);
     return 200;
 }
 
+static enum mamori_enroll_outcome enroll_outcome(int status, bool revoked)
+{
+    switch (status) {
+    case 200:
+        return MAMORI_ENROLL_OK;
+    case 403:
+        return revoked ? MAMORI_ENROLL_REVOKED : MAMORI_ENROLL_BAD_SECRET;
+    case 409:
+        return MAMORI_ENROLL_KEY_IN_USE;
+    case 400:
+        return MAMORI_ENROLL_MALFORMED;
+    default:
+        return MAMORI_ENROLL_ERROR;
+    }
+}
+
+static const char *error_code(int status, bool revoked)
+{
+    if (status == 403)
+        return revoked ? "revoked" : "bad_secret";
+    return status == 409 ? "key_in_use" : "enroll";
+}
+
 static void handle_enroll(struct mamori_http_request *r)
 {
     cJSON *req = cJSON_ParseWithLength(r->body, r->body_len), *resp = NULL;
     char why[256] = "";
+    bool revoked = false;
     int status;
 
     if (!cJSON_IsObject(req)) {
@@ -106,15 +153,13 @@ static void handle_enroll(struct mamori_http_request *r)
         snprintf(why, sizeof(why), "bad enrolment secret");
     } else {
         status = enroll(r->srv, req, &resp, why, sizeof(why));
+        revoked = status == 403; /* the secret was right: the key is refused */
     }
     cJSON_Delete(req);
-    mamori_metrics_enroll(status == 200   ? MAMORI_ENROLL_OK
-                          : status == 403 ? MAMORI_ENROLL_BAD_SECRET
-                          : status == 400 ? MAMORI_ENROLL_MALFORMED
-                                          : MAMORI_ENROLL_ERROR);
+    mamori_metrics_enroll(enroll_outcome(status, revoked));
     if (resp == NULL) {
         resp = cJSON_CreateObject();
-        cJSON_AddStringToObject(resp, "error", status == 403 ? "bad_secret" : "enroll");
+        cJSON_AddStringToObject(resp, "error", error_code(status, revoked));
         cJSON_AddStringToObject(resp, "detail", why);
     }
     mamori_http_json(r, status, resp);

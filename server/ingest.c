@@ -6,9 +6,9 @@
  * mamori_http_peer_verifier); only then is the payload parsed.  The verified
  * report then goes to the group-commit writer (ingest_queue.c), where
  * storage checks, in the same transaction that stores it, that the key is
- * the active key of the host the report names (revoked or replaced keys are
- * unknown) and that seq moves forward.  The answer is sent once the group
- * is committed: an acknowledged report is on disk. */
+ * the active key of the host the report names (a revoked or replaced key is
+ * "revoked", any other key "unknown_node") and that seq moves forward.  The answer is sent once the
+ * group is committed: an acknowledged report is on disk. */
 #include "ingest.h"
 
 #include <stdlib.h>
@@ -134,6 +134,8 @@ int mamori_ingest_answer(struct mamori_server *s, const struct mamori_ingest_job
         return reject(MAMORI_OUT_UNKNOWN_NODE, 401, NULL, resp);
     case MAMORI_INGEST_HOST_MISMATCH:
         return reject(MAMORI_OUT_HOST_MISMATCH, 403, "host.id is not the enrolled host", resp);
+    case MAMORI_INGEST_REVOKED:
+        return reject(MAMORI_OUT_REVOKED, 403, "this key was revoked or replaced", resp);
     default:
         return reject(MAMORI_OUT_STORAGE_ERROR, 503, NULL, resp);
     }

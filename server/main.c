@@ -30,6 +30,7 @@ static void usage(FILE *out)
               "       mamori-server serve [--config FILE]\n"
               "       mamori-server fleet [--json] [--config FILE]\n"
               "       mamori-server host NAME [--json] [--config FILE]\n"
+              "       mamori-server host remove|revoke NAME [--config FILE]\n"
               "       mamori-server events [--type T] [--host H] [--since TIME] [--json]"
               " [--config FILE]\n"
               "       mamori-server export --csv [--table hosts|exceptions|ledger|policy]"
@@ -185,6 +186,72 @@ static int cmd_host(struct mamori_server *s, const struct cli *c, const char *na
     return 0;
 }
 
+/* NAME as a host id, or the one host with that hostname: 0, or 1 with the
+ * reason printed (none, or several -- a destructive command wants one). */
+static int resolve_host(struct mamori_server *s, const char *name, char *id, size_t idlen)
+{
+    cJSON *hosts = s->store->ops->hosts(s->store);
+    const cJSON *h;
+    int found = 0;
+
+    cJSON_ArrayForEach(h, hosts)
+    {
+        const char *hid = cJSON_GetStringValue(cJSON_GetObjectItem(h, "id"));
+        const char *hn = cJSON_GetStringValue(cJSON_GetObjectItem(h, "hostname"));
+
+        if (hid != NULL && strcmp(hid, name) == 0) {
+            snprintf(id, idlen, "%s", hid);
+            found = 1;
+            break;
+        }
+        if (hn != NULL && strcmp(hn, name) == 0 && found++ == 0)
+            snprintf(id, idlen, "%s", hid ? hid : "");
+    }
+    cJSON_Delete(hosts);
+    if (found == 1)
+        return 0;
+    if (found == 0)
+        fprintf(stderr, _("mamori-server: no host named %s\n"), name);
+    else
+        fprintf(stderr,
+                _("mamori-server: %d hosts are named %s; give the host id "
+                  "(mamori-server fleet --json lists them)\n"),
+                found, name);
+    return 1;
+}
+
+/* host remove NAME: forget the host; a PC that still runs enrols again.
+ * host revoke NAME: shut its key out for good. */
+static int cmd_host_change(struct mamori_server *s, const char *what, const char *name)
+{
+    char id[MAMORI_HOST_ID_LEN + 1];
+    int rc;
+
+    if (resolve_host(s, name, id, sizeof(id)) != 0)
+        return 1;
+    rc = strcmp(what, "remove") == 0 ? s->store->ops->remove_host(s->store, id)
+                                     : s->store->ops->revoke_host(s->store, id, time(NULL));
+    if (rc < 0) {
+        fprintf(stderr, _("mamori-server: storage error; %s is unchanged\n"), name);
+        return 1;
+    }
+    if (strcmp(what, "remove") == 0 && rc == 1) {
+        fprintf(stderr, _("mamori-server: no host named %s\n"), name);
+        return 1;
+    }
+    if (strcmp(what, "remove") == 0)
+        printf(_("host %s (%s) removed; its reports and events are kept. If the PC still runs, "
+                 "it enrols again by itself.\n"),
+               name, id);
+    else if (rc == 0)
+        printf(_("host %s (%s) revoked: its key is refused from now on, for reports and for "
+                 "enrolment\n"),
+               name, id);
+    else
+        printf(_("host %s (%s) was already revoked\n"), name, id);
+    return 0;
+}
+
 static int cmd_events(struct mamori_server *s, const struct cli *c)
 {
     struct mamori_event_filter f = {.type = c->type, .host = c->host, .limit = 1000};
@@ -303,6 +370,9 @@ static int run(const char *cmd, struct cli *c, int argc, char **argv)
         rc = cmd_serve(&s);
     else if (strcmp(cmd, "fleet") == 0)
         rc = cmd_fleet(&s, c);
+    else if (strcmp(cmd, "host") == 0 && optind + 1 < argc &&
+             (strcmp(argv[optind], "remove") == 0 || strcmp(argv[optind], "revoke") == 0))
+        rc = cmd_host_change(&s, argv[optind], argv[optind + 1]);
     else if (strcmp(cmd, "host") == 0 && optind < argc)
         rc = cmd_host(&s, c, argv[optind]);
     else if (strcmp(cmd, "events") == 0)

@@ -12,14 +12,11 @@ static atomic_ulong groups, grouped_reports;
 static const char *const ingest_names[MAMORI_OUT_COUNT] = {
     "accepted",      "duplicate",        "replay",        "unknown_node", "no_client_cert",
     "bad_signature", "kid_mismatch",     "host_mismatch", "malformed",    "too_large",
-    "time_window",   "bad_content_type", "storage_error",
+    "time_window",   "bad_content_type", "storage_error", "revoked",
 };
 
 static const char *const enroll_names[MAMORI_ENROLL_COUNT] = {
-    "enrolled",
-    "bad_secret",
-    "malformed",
-    "error",
+    "enrolled", "bad_secret", "malformed", "error", "revoked", "key_in_use",
 };
 
 const char *mamori_outcome_name(enum mamori_ingest_outcome o)

@@ -21,6 +21,7 @@ enum mamori_ingest_outcome {
     MAMORI_OUT_TIME_WINDOW,
     MAMORI_OUT_BAD_CONTENT_TYPE,
     MAMORI_OUT_STORAGE_ERROR,
+    MAMORI_OUT_REVOKED,
     MAMORI_OUT_COUNT
 };
 
@@ -29,6 +30,8 @@ enum mamori_enroll_outcome {
     MAMORI_ENROLL_BAD_SECRET,
     MAMORI_ENROLL_MALFORMED,
     MAMORI_ENROLL_ERROR,
+    MAMORI_ENROLL_REVOKED, /* the key was revoked or replaced */
+    MAMORI_ENROLL_KEY_IN_USE,
     MAMORI_ENROLL_COUNT
 };
 

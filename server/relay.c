@@ -91,7 +91,9 @@ static int adopt_host(struct mamori_server *s, const cJSON *host, X509 *cert, co
     serial_hex(cert, h.cert_serial, sizeof(h.cert_serial));
     h.cert_pem = (char *)pem;
     h.enrolled = time(NULL);
-    return s->store->ops->enroll(s->store, &h);
+    rc = s->store->ops->enroll(s->store, &h);
+    /* A revoked key is not adopted: ingest answers "revoked" for it. */
+    return rc == MAMORI_STORE_KEY_REVOKED ? 0 : rc;
 }
 
 static int item_error(const char *code, cJSON **resp)

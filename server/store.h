@@ -39,7 +39,14 @@ enum mamori_ingest_result {
     MAMORI_INGEST_REPLAY,
     MAMORI_INGEST_UNKNOWN_HOST,
     MAMORI_INGEST_HOST_MISMATCH, /* the key belongs to another host id */
+    MAMORI_INGEST_REVOKED,       /* the key was revoked or replaced: never re-enrol it */
     MAMORI_INGEST_ERROR,
+};
+
+/* What enroll() answers besides 0 (enrolled) and -1 (storage error). */
+enum mamori_store_enroll_refusal {
+    MAMORI_STORE_KEY_REVOKED = 1, /* the key was revoked or replaced by another */
+    MAMORI_STORE_KEY_IN_USE = 2,  /* the key is another host's active key */
 };
 
 /* What ingest hands to storage: the verified, parsed report and its raw
@@ -64,8 +71,17 @@ struct mamori_event_filter {
 
 struct mamori_store_ops {
     void (*close)(struct mamori_store *s);
-    /* Insert or replace the host's key; the previous key stops working. */
+    /* Insert the host, or give it a new certificate and key; a previous,
+     * different key is revoked.  The same key again keeps the host's seq
+     * (re-enrolment is idempotent).  0, -1 on a storage error, or a
+     * mamori_store_enroll_refusal. */
     int (*enroll)(struct mamori_store *s, const struct mamori_host_record *h);
+    /* Forget a host (its row and current check states; its reports and
+     * events stay for audit).  0 removed, 1 no such host id, -1 error. */
+    int (*remove_host)(struct mamori_store *s, const char *host_id);
+    /* Revoke a host's key for good: its reports and any enrolment with that
+     * key are refused.  0 revoked, 1 no such host id, -1 error. */
+    int (*revoke_host)(struct mamori_store *s, const char *host_id, time_t when);
     /* 0 found, 1 no active host with that key thumbprint, -1 error. */
     int (*host_by_key)(struct mamori_store *s, const char *thumbprint,
                        struct mamori_host_record *out);

@@ -37,6 +37,10 @@ static const char *const schema[] = {
     "CREATE TABLE IF NOT EXISTS relay_queue (id @ID@, host_id TEXT NOT NULL,"
     " seq BIGINT NOT NULL, jws TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+    /* Earlier collectors listed a host's own key as revoked when it
+     * enrolled again with the same key; an active key is never revoked. */
+    "DELETE FROM revoked_keys WHERE key_thumbprint IN"
+    " (SELECT key_thumbprint FROM hosts WHERE revoked = 0)",
     NULL,
 };
 
@@ -77,36 +81,122 @@ static void sql_close(struct mamori_store *s)
 
 /* ---- hosts ---- */
 
-static int sql_enroll(struct mamori_store *s, const struct mamori_host_record *h)
+static int count_row(void *arg, int ncol, const char *const *c)
 {
-    struct mamori_sqldb *db = DB(s);
-    const struct mamori_sqlv old[] = {SQLV_S(h->id), SQLV_I(h->enrolled)};
+    (void)ncol;
+    (void)c;
+    (*(int *)arg)++;
+    return 0;
+}
+
+/* May this key enrol as host id?  0, or the refusal. */
+static int enrol_allowed(struct mamori_store *s, const struct mamori_host_record *h)
+{
+    const struct mamori_sqlv key[] = {SQLV_S(h->key_thumbprint)};
+    const struct mamori_sqlv key_id[] = {SQLV_S(h->key_thumbprint), SQLV_S(h->id)};
+    int revoked = 0, elsewhere = 0;
+
+    if (exec(s, "SELECT 1 FROM revoked_keys WHERE key_thumbprint = $1", key, 1, count_row,
+             &revoked) < 0 ||
+        exec(s, "SELECT 1 FROM hosts WHERE key_thumbprint = $1 AND id <> $2", key_id, 2, count_row,
+             &elsewhere) < 0)
+        return -1;
+    return revoked ? MAMORI_STORE_KEY_REVOKED : elsewhere ? MAMORI_STORE_KEY_IN_USE : 0;
+}
+
+/* A previous, different key of this host is revoked: remembered, and no
+ * longer matched.  The same key again (re-enrolment after the collector
+ * lost the host, or a retry) revokes nothing. */
+static int revoke_previous_key(struct mamori_store *s, const struct mamori_host_record *h)
+{
+    const struct mamori_sqlv p[] = {SQLV_S(h->id), SQLV_I(h->enrolled), SQLV_S(h->key_thumbprint)};
+
+    return exec(s,
+                "INSERT INTO revoked_keys (key_thumbprint, host_id, cert_serial, revoked)"
+                " SELECT key_thumbprint, id, cert_serial, CAST($2 AS BIGINT) FROM hosts"
+                " WHERE id = $1 AND key_thumbprint <> $3 ON CONFLICT (key_thumbprint) DO NOTHING",
+                p, 3, NULL, NULL) < 0
+               ? -1
+               : 0;
+}
+
+/* Insert the host, or give it the new certificate; last_seq stays. */
+static int upsert_host(struct mamori_store *s, const struct mamori_host_record *h)
+{
     const struct mamori_sqlv p[] = {
         SQLV_S(h->id),         SQLV_S(h->hostname),     SQLV_S(h->segment),
         SQLV_S(h->department), SQLV_S(h->municipality), SQLV_S(h->key_thumbprint),
         SQLV_S(h->cert_pem),   SQLV_S(h->cert_serial),  SQLV_I(h->enrolled),
     };
+
+    return exec(s,
+                "INSERT INTO hosts (id, hostname, segment, department, municipality,"
+                " key_thumbprint, cert_pem, cert_serial, enrolled) VALUES "
+                "($1,$2,$3,$4,$5,$6,$7,$8,$9)"
+                " ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname,"
+                " segment = excluded.segment, department = excluded.department,"
+                " municipality = excluded.municipality, key_thumbprint = excluded.key_thumbprint,"
+                " cert_pem = excluded.cert_pem, cert_serial = excluded.cert_serial,"
+                " enrolled = excluded.enrolled, revoked = 0",
+                p, 9, NULL, NULL) < 0
+               ? -1
+               : 0;
+}
+
+static int sql_enroll(struct mamori_store *s, const struct mamori_host_record *h)
+{
+    struct mamori_sqldb *db = DB(s);
+    int rc;
+
     if (db->db->begin(db) != 0)
         return -1;
-    /* The previous key of this host is revoked: remembered, and no longer matched. */
-    if (exec(s,
-             "INSERT INTO revoked_keys (key_thumbprint, host_id, cert_serial, revoked)"
-             " SELECT key_thumbprint, id, cert_serial, CAST($2 AS BIGINT) FROM hosts WHERE id = $1"
-             " ON CONFLICT (key_thumbprint) DO NOTHING",
-             old, 2, NULL, NULL) < 0 ||
-        exec(s,
-             "INSERT INTO hosts (id, hostname, segment, department, municipality,"
-             " key_thumbprint, cert_pem, cert_serial, enrolled) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)"
-             " ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname,"
-             " segment = excluded.segment, department = excluded.department,"
-             " municipality = excluded.municipality, key_thumbprint = excluded.key_thumbprint,"
-             " cert_pem = excluded.cert_pem, cert_serial = excluded.cert_serial,"
-             " enrolled = excluded.enrolled, revoked = 0",
-             p, 9, NULL, NULL) < 0) {
+    rc = enrol_allowed(s, h);
+    if (rc == 0 && (revoke_previous_key(s, h) != 0 || upsert_host(s, h) != 0))
+        rc = -1;
+    if (rc != 0) {
+        db->db->rollback(db);
+        return rc;
+    }
+    return db->db->commit(db);
+}
+
+/* Two statements in one transaction; the second's row count says whether
+ * the host was there: 0 changed, 1 no such host, -1 error. */
+static int change_host(struct mamori_store *s, const char *first, const char *second,
+                       const struct mamori_sqlv *p, int n)
+{
+    struct mamori_sqldb *db = DB(s);
+    long rows;
+
+    if (db->db->begin(db) != 0)
+        return -1;
+    if (exec(s, first, p, n, NULL, NULL) < 0 || (rows = exec(s, second, p, n, NULL, NULL)) < 0) {
         db->db->rollback(db);
         return -1;
     }
-    return db->db->commit(db);
+    if (db->db->commit(db) != 0)
+        return -1;
+    return rows == 0 ? 1 : 0;
+}
+
+static int sql_remove_host(struct mamori_store *s, const char *host_id)
+{
+    const struct mamori_sqlv p[] = {SQLV_S(host_id)};
+
+    return change_host(s, "DELETE FROM check_state WHERE host_id = $1",
+                       "DELETE FROM hosts WHERE id = $1", p, 1);
+}
+
+static int sql_revoke_host(struct mamori_store *s, const char *host_id, time_t when)
+{
+    const struct mamori_sqlv p[] = {SQLV_S(host_id), SQLV_I(when)};
+
+    return change_host(
+        s,
+        "INSERT INTO revoked_keys (key_thumbprint, host_id, cert_serial, revoked)"
+        " SELECT key_thumbprint, id, cert_serial, CAST($2 AS BIGINT) FROM hosts WHERE id = $1"
+        " ON CONFLICT (key_thumbprint) DO NOTHING",
+        "UPDATE hosts SET revoked = $2 WHERE id = $1 AND revoked = 0", p, 2);
 }
 
 #define HOST_COLUMNS                                                                               \
@@ -323,6 +413,20 @@ static int store_report(struct mamori_store *s, const struct mamori_ingest *in)
     return 0;
 }
 
+/* A key no host has: revoked (or replaced) keys stay refused, for good;
+ * any other key is unknown -- the collector lost or forgot the host, which
+ * may then enrol again. */
+static enum mamori_ingest_result key_revoked(struct mamori_store *s, const char *thumbprint)
+{
+    const struct mamori_sqlv p[] = {SQLV_S(thumbprint)};
+    int revoked = 0;
+
+    if (exec(s, "SELECT 1 FROM revoked_keys WHERE key_thumbprint = $1", p, 1, count_row, &revoked) <
+        0)
+        return MAMORI_INGEST_ERROR;
+    return revoked ? MAMORI_INGEST_REVOKED : MAMORI_INGEST_UNKNOWN_HOST;
+}
+
 /* The signing key must be the active key of the host the report names:
  * checked here, inside the transaction, so a re-enrolment or revocation
  * that commits first is seen. */
@@ -341,7 +445,7 @@ static enum mamori_ingest_result ingest_locked(struct mamori_store *s,
     if (exec(s, sql, p, 1, seq_row, &st) < 0)
         return MAMORI_INGEST_ERROR;
     if (!st.found)
-        return MAMORI_INGEST_UNKNOWN_HOST;
+        return key_revoked(s, in->key_thumbprint);
     if (strcmp(st.host_id, in->report->host_id) != 0)
         return MAMORI_INGEST_HOST_MISMATCH;
     if (in->report->seq <= st.last_seq)
@@ -626,6 +730,8 @@ static int sql_prune(struct mamori_store *s, time_t before)
 const struct mamori_store_ops mamori_sql_store_ops = {
     .close = sql_close,
     .enroll = sql_enroll,
+    .remove_host = sql_remove_host,
+    .revoke_host = sql_revoke_host,
     .host_by_key = sql_host_by_key,
     .host_by_name = sql_host_by_name,
     .ingest = sql_ingest,

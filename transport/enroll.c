@@ -131,6 +131,8 @@ static int save_result(const struct mamori_enroll_params *p, const cJSON *resp, 
     cJSON_AddStringToObject(info, "server", p->server_url);
     cJSON_AddStringToObject(info, "host_id", p->host_id);
     cJSON_AddStringToObject(info, "kid", kid);
+    if (p->secret_file != NULL)
+        cJSON_AddStringToObject(info, "secret_file", p->secret_file);
     char *text = cJSON_Print(info);
     cJSON_Delete(info);
     int rc = store(p, MAMORI_DEVICE_CERT_FILE, cert, err, errlen) < 0 ||
@@ -172,8 +174,21 @@ static int pin_policy_key(const struct mamori_enroll_params *p, const cJSON *res
 static int handle_response(const struct mamori_enroll_params *p, EVP_PKEY *key,
                            const struct mamori_https_response *r, char *err, size_t errlen)
 {
-    if (r->status == 403) {
-        snprintf(err, errlen, "collector refused the enrolment secret (HTTP 403)");
+    if (r->status == 403 || r->status == 409) {
+        cJSON *doc = cJSON_ParseWithLength(r->body, r->len);
+        const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "error"));
+
+        if (code != NULL && strcmp(code, "revoked") == 0)
+            snprintf(err, errlen,
+                     "the collector revoked this PC's key; it does not enrol it again "
+                     "(HTTP 403 revoked)");
+        else if (r->status == 409)
+            snprintf(err, errlen,
+                     "the collector has this PC's key enrolled for another host id "
+                     "(HTTP 409 key_in_use)");
+        else
+            snprintf(err, errlen, "collector refused the enrolment secret (HTTP 403)");
+        cJSON_Delete(doc);
         return -1;
     }
     if (r->status != 200) {

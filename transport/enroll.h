@@ -7,8 +7,10 @@
  * the collector distributes no policy).  The collector CA must already be trusted:
  * either a CA file (from `mamori-server init`) or a "sha256:<hex>" pin of the
  * CA certificate -- never trust on first use.  Results stored in the state
- * directory: device.key (0600), device.crt, ca.crt, enroll.json.  See
- * docs/protocol.md for the wire format. */
+ * directory: device.key (0600), device.crt, ca.crt, enroll.json
+ * ({"server","host_id","kid","secret_file"}: the path of the secret, never
+ * the secret, so the agent can enrol again with the same settings when the
+ * collector forgets the PC).  See docs/protocol.md for the wire format. */
 #ifndef MAMORI_ENROLL_H
 #define MAMORI_ENROLL_H
 
@@ -22,6 +24,7 @@
 struct mamori_enroll_params {
     const char *server_url; /* https://collector:8443 */
     const char *secret;
+    const char *secret_file; /* where the secret came from, recorded in enroll.json; NULL: none */
     const char *state_dir;
     const char *ca_file;        /* trusted collector CA (PEM), or */
     const char *ca_fingerprint; /* SHA-256 of the CA certificate (any spelling above) */
@@ -33,8 +36,8 @@ struct mamori_enroll_params {
     const char *proxy;
 };
 
-/* Enrol.  0 on success; -1 with a clear message (403: secret refused, CA
- * mismatch, certificate not for our key, TLS failure...). */
+/* Enrol.  0 on success; -1 with a clear message (403: secret refused or
+ * key revoked, CA mismatch, certificate not for our key, TLS failure...). */
 int mamori_enroll(const struct mamori_enroll_params *p, char *err, size_t errlen);
 
 /* A CA pin as people copy it -- "SHA256 AB:CD:..." (as `mamori-server init`

@@ -30,6 +30,11 @@
 #define MAMORI_EV_SPOOL_DROPPED    "spool.dropped"
 #define MAMORI_EV_AGENT_STARTED    "agent.started"
 #define MAMORI_EV_AGENT_TAMPER     "agent.tamper"
+/* The collector forgot this PC (unknown_node) and the agent enrolled it
+ * again, or could not (facts: reason, detail); the collector revoked its key. */
+#define MAMORI_EV_AGENT_REENROLLED     "agent.reenrolled"
+#define MAMORI_EV_AGENT_REENROL_FAILED "agent.reenrol_failed"
+#define MAMORI_EV_AGENT_REVOKED        "agent.revoked"
 
 /* The sink takes ownership of event. */
 typedef void (*mamori_event_sink_fn)(void *userdata, cJSON *event);

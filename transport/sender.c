@@ -102,14 +102,16 @@ static enum mamori_send_outcome classify(struct mamori_sender *s, uint64_t seq,
                  (unsigned long long)seq);
         return MAMORI_SEND_REFUSED;
     }
-    if (r->status == 401) {
-        response_field(r, "error", field, sizeof field);
-        if (strcmp(field, "unknown_node") == 0) {
-            snprintf(err, errlen,
-                     "report %llu: the collector does not know this PC; run mamorictl enroll",
-                     (unsigned long long)seq);
-            return MAMORI_SEND_RETRY;
-        }
+    response_field(r, "error", field, sizeof field);
+    if (r->status == 401 && strcmp(field, "unknown_node") == 0) {
+        snprintf(err, errlen, "report %llu: the collector does not know this PC (unknown_node)",
+                 (unsigned long long)seq);
+        return MAMORI_SEND_UNKNOWN_NODE;
+    }
+    if (r->status == 403 && strcmp(field, "revoked") == 0) {
+        snprintf(err, errlen, "report %llu: the collector revoked this PC's key (revoked)",
+                 (unsigned long long)seq);
+        return MAMORI_SEND_REVOKED;
     }
     snprintf(err, errlen, "report %llu: collector answered HTTP %ld %.120s",
              (unsigned long long)seq, r->status, r->body ? r->body : "");

@@ -10,7 +10,10 @@
  *   200 {"status":"accepted"|"duplicate"}   stored: the agent removes it
  *       (with "policy_bundle": the central policy version for this PC)
  *   409 replay                              refused: the agent moves it aside
- *   401 unknown_node, 5xx, no answer ...    retry later, with the reason
+ *   401 unknown_node                        unknown node: the agent keeps it and
+ *                                           enrols again (agentd_reenrol.c)
+ *   403 revoked                             revoked: kept, never re-enrolled
+ *   5xx, other 4xx, no answer ...           retry later, with the reason
  */
 #ifndef MAMORI_SENDER_H
 #define MAMORI_SENDER_H
@@ -28,9 +31,11 @@ struct mamori_sender_config {
 };
 
 enum mamori_send_outcome {
-    MAMORI_SEND_STORED,  /* accepted or duplicate */
-    MAMORI_SEND_REFUSED, /* a replay: never retry it */
-    MAMORI_SEND_RETRY,   /* the reason is in err */
+    MAMORI_SEND_STORED,       /* accepted or duplicate */
+    MAMORI_SEND_REFUSED,      /* a replay: never retry it */
+    MAMORI_SEND_RETRY,        /* the reason is in err */
+    MAMORI_SEND_UNKNOWN_NODE, /* the collector does not know the key: keep, enrol again */
+    MAMORI_SEND_REVOKED,      /* the collector revoked the key: keep, do not enrol again */
 };
 
 struct mamori_sender;
@@ -41,7 +46,7 @@ struct mamori_sender *mamori_sender_new(const struct mamori_sender_config *cfg, 
 void mamori_sender_free(struct mamori_sender *s);
 
 /* Deliver report seq: a payload to sign, or (signed_jws) a JWS to send as
- * it is.  err receives the reason of a RETRY and of a REFUSED. */
+ * it is.  err receives the reason of anything but STORED. */
 enum mamori_send_outcome mamori_sender_send(struct mamori_sender *s, uint64_t seq, const char *data,
                                             size_t len, bool signed_jws, char *err, size_t errlen);
 

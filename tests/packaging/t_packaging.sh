@@ -297,7 +297,9 @@ fi
 check "the enrolment secret never appears in the install log" \
     sh -c "test -s '$work/install3.log' && ! grep -q not-a-real-secret '$work/install3.log'"
 check "no temporary secret file is left in the state directory" \
-    sh -c "test -d '$root/var/lib/mamori' && ! ls '$root/var/lib/mamori/' | grep -q enroll-secret"
+    sh -c "test -d '$root/var/lib/mamori' && ! ls '$root/var/lib/mamori/' | grep -q 'enroll.secret.new'"
+# Kept for the agent's own re-enrolment when the collector forgets the PC.
+expect_mode /var/lib/mamori/enroll.secret "600 root:root"
 check "key kept across remove and reinstall" test -n "$first_key" -a "$(key_sum)" = "$first_key"
 
 # --- 10. debconf preseeding ----------------------------------------------------
@@ -391,6 +393,8 @@ else
     not_ok "silent install enrols the PC with a reachable collector"
 fi
 check "the device certificate is stored in the state directory" test -s "$root/var/lib/mamori/device.crt"
+check "enroll.json records the secret file, for the agent's re-enrolment" \
+    grep -q '"secret_file":.*"/var/lib/mamori-server/enroll.secret"' "$root/var/lib/mamori/enroll.json"
 kill "$server_pid" 2>/dev/null
 wait "$server_pid" 2>/dev/null
 server_pid=""

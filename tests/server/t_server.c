@@ -137,31 +137,144 @@ Test(server, forged_signature_and_foreign_kid_rejected)
     thost_free(&h);
 }
 
-Test(server, reenrolment_revokes_the_old_key)
+/* Same host, a new Ed25519 key; the old key and certificate stay in old. */
+static void replace_key(struct thost *h, struct thost *old)
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+
+    *old = *h;
+    snprintf(old->cert_file, sizeof(old->cert_file), "%s/old-%s.pem", t.dir, h->hostname);
+    snprintf(old->key_file, sizeof(old->key_file), "%s/old-%s.key", t.dir, h->hostname);
+    cr_assert_eq(rename(h->cert_file, old->cert_file), 0);
+    cr_assert_eq(rename(h->key_file, old->key_file), 0);
+    EVP_PKEY_up_ref(old->key);
+    EVP_PKEY_free(h->key);
+    h->key = NULL;
+    cr_assert(EVP_PKEY_keygen_init(ctx) > 0 && EVP_PKEY_keygen(ctx, &h->key) > 0);
+    EVP_PKEY_CTX_free(ctx);
+}
+
+static long last_seq(const char *name)
+{
+    struct mamori_host_record rec;
+    long seq;
+
+    cr_assert_eq(t.srv.store->ops->host_by_name(t.srv.store, name, &rec), 0, "%s", name);
+    seq = (long)rec.last_seq;
+    mamori_host_record_clear(&rec);
+    return seq;
+}
+
+Test(server, reenrolment_with_a_new_key_revokes_the_old_key_for_good)
 {
     struct thost h, old;
     struct tresp r;
 
     enrolled(&h, "pc-re");
-    old = h;
-    snprintf(old.cert_file, sizeof(old.cert_file), "%s/old.pem", t.dir);
-    snprintf(old.key_file, sizeof(old.key_file), "%s/old.key", t.dir);
-    cr_assert_eq(rename(h.cert_file, old.cert_file), 0);
-    cr_assert_eq(rename(h.key_file, old.key_file), 0);
-    EVP_PKEY_up_ref(old.key);
-    /* Same host, new key. */
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
-    EVP_PKEY_free(h.key);
-    h.key = NULL;
-    cr_assert(EVP_PKEY_keygen_init(ctx) > 0 && EVP_PKEY_keygen(ctx, &h.key) > 0);
-    EVP_PKEY_CTX_free(ctx);
+    replace_key(&h, &old);
     r = tsrv_enroll(&t, &h, NULL);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_assert_eq(send_seq(&h, 1, "pass").status, 200);
+    /* The replaced key is revoked, not unknown: an agent must not enrol it
+     * again (two PCs with one host id would take it from each other). */
     r = send_seq(&old, 2, "pass");
-    cr_assert_eq(r.status, 401, "old key must be unknown: %s", r.body);
-    cr_assert(strstr(r.body, "unknown_node") != NULL);
+    cr_assert_eq(r.status, 403, "old key must be refused: %s", r.body);
+    cr_assert(strstr(r.body, "\"error\":\"revoked\"") != NULL, "%s", r.body);
+    r = tsrv_enroll(&t, &old, NULL);
+    cr_assert_eq(r.status, 403, "a replaced key cannot enrol again: %s", r.body);
+    cr_assert(strstr(r.body, "\"error\":\"revoked\"") != NULL, "%s", r.body);
+    cr_assert_eq(send_seq(&h, 2, "pass").status, 200, "the new key still works");
+    cr_assert_eq(mamori_metrics_ingest_count(MAMORI_OUT_REVOKED), 1);
     thost_free(&old);
+    thost_free(&h);
+}
+
+Test(server, reenrolment_with_the_same_key_is_idempotent_and_keeps_seq)
+{
+    struct thost h;
+    struct tresp r;
+
+    enrolled(&h, "pc-same");
+    cr_assert_eq(send_seq(&h, 1, "pass").status, 200);
+    cr_assert_eq(send_seq(&h, 2, "pass").status, 200);
+    for (int i = 0; i < 2; i++) {
+        r = tsrv_enroll(&t, &h, NULL);
+        cr_assert_eq(r.status, 200, "enrolling again with the same key: %s", r.body);
+    }
+    cr_assert_eq(last_seq("pc-same"), 2, "seq survives re-enrolment");
+    r = send_seq(&h, 3, "fail");
+    cr_assert(r.status == 200 && strstr(r.body, "accepted"), "%s", r.body);
+    r = send_seq(&h, 2, "pass");
+    cr_assert(r.status == 200 && strstr(r.body, "duplicate"), "old seq stays a duplicate: %s",
+              r.body);
+    cr_assert_eq(send_seq(&h, 1, "error").status, 409, "and a changed old one a replay");
+    thost_free(&h);
+}
+
+Test(server, removed_host_is_unknown_then_enrols_again_with_its_seq)
+{
+    struct thost h;
+    struct tresp r;
+
+    enrolled(&h, "pc-gone");
+    cr_assert_eq(send_seq(&h, 1, "pass").status, 200);
+    cr_assert_eq(send_seq(&h, 2, "pass").status, 200);
+    cr_assert_eq(t.srv.store->ops->remove_host(t.srv.store, h.id), 0);
+    cr_assert_eq(t.srv.store->ops->remove_host(t.srv.store, h.id), 1, "already gone");
+    r = send_seq(&h, 3, "pass");
+    cr_assert_eq(r.status, 401, "%s", r.body);
+    cr_assert(strstr(r.body, "\"error\":\"unknown_node\"") != NULL, "%s", r.body);
+    /* What the agent does then: enrol again with the same key and host id,
+     * and send what waited, from seq 3 on. */
+    r = tsrv_enroll(&t, &h, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    r = send_seq(&h, 3, "pass");
+    cr_assert(r.status == 200 && strstr(r.body, "accepted"), "%s", r.body);
+    cr_assert_eq(last_seq("pc-gone"), 3);
+    thost_free(&h);
+}
+
+Test(server, revoked_host_is_refused_for_reports_and_enrolment)
+{
+    struct thost h, fresh;
+    struct tresp r;
+
+    enrolled(&h, "pc-out");
+    cr_assert_eq(send_seq(&h, 1, "pass").status, 200);
+    cr_assert_eq(t.srv.store->ops->revoke_host(t.srv.store, h.id, time(NULL)), 0);
+    cr_assert_eq(t.srv.store->ops->revoke_host(t.srv.store, h.id, time(NULL)), 1, "already");
+    r = send_seq(&h, 2, "pass");
+    cr_assert_eq(r.status, 403, "%s", r.body);
+    cr_assert(strstr(r.body, "\"error\":\"revoked\"") != NULL, "%s", r.body);
+    r = tsrv_enroll(&t, &h, NULL);
+    cr_assert_eq(r.status, 403, "a revoked key cannot let itself back in: %s", r.body);
+    cr_assert(strstr(r.body, "\"error\":\"revoked\"") != NULL, "%s", r.body);
+    /* Removing the host does not lift the revocation of its key. */
+    cr_assert_eq(t.srv.store->ops->remove_host(t.srv.store, h.id), 0);
+    cr_assert_eq(send_seq(&h, 2, "pass").status, 403);
+    cr_assert_eq(tsrv_enroll(&t, &h, NULL).status, 403);
+    /* The PC comes back only with a new key, which an operator makes. */
+    replace_key(&h, &fresh);
+    r = tsrv_enroll(&t, &h, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    thost_free(&fresh);
+    thost_free(&h);
+}
+
+Test(server, a_key_enrolled_for_another_host_is_refused)
+{
+    struct thost h, twin;
+    struct tresp r;
+
+    enrolled(&h, "pc-key");
+    thost_new(&twin, "pc-twin");
+    EVP_PKEY_free(twin.key);
+    twin.key = h.key;
+    EVP_PKEY_up_ref(twin.key);
+    r = tsrv_enroll(&t, &twin, NULL);
+    cr_assert_eq(r.status, 409, "%s", r.body);
+    cr_assert(strstr(r.body, "key_in_use") != NULL, "%s", r.body);
+    thost_free(&twin);
     thost_free(&h);
 }
 

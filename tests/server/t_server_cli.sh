@@ -44,6 +44,10 @@ conf=$dir/c/server.conf
 LANG=C "$srv" fleet --config "$conf" | grep -q "Silent hosts" || fail "fleet text in English"
 "$srv" events --json --config "$conf" | grep -q '^\[\]' || fail "events --json on empty DB"
 "$srv" events --since yesterday --config "$conf" 2>/dev/null && fail "bad --since accepted"
+for what in remove revoke; do
+    err=$(LANG=C "$srv" host "$what" pc-nobody --config "$conf" 2>&1) && fail "host $what of nobody"
+    grep -q "no host named pc-nobody" <<<"$err" || fail "host $what: $err"
+done
 "$srv" export --csv --out "$dir/audit.csv" --config "$conf"
 head -c 3 "$dir/audit.csv" | od -An -tx1 | grep -q "ef bb bf" || fail "CSV lacks the BOM"
 grep -q $'host,hostname,department,segment,last report\r$' "$dir/audit.csv" || fail "CSV header/CRLF"

@@ -118,7 +118,7 @@ static enum mamori_send_outcome drain(struct mamori_outbox *ob, struct mamori_se
         enum mamori_send_outcome o =
             mamori_sender_send(s, item.seq, item.data, item.len, item.signed_jws, err, sizeof err);
         mamori_outbox_item_free(&item);
-        if (o == MAMORI_SEND_RETRY)
+        if (o != MAMORI_SEND_STORED && o != MAMORI_SEND_REFUSED)
             return o;
         int rc = o == MAMORI_SEND_STORED ? mamori_outbox_ack(ob, item.seq, err, sizeof err)
                                          : mamori_outbox_reject(ob, item.seq, err, sizeof err);
@@ -281,7 +281,7 @@ Test(delivery, replay_refusal_moves_report_aside_and_is_reported)
     mamori_outbox_close(ob);
 }
 
-Test(delivery, unknown_node_is_retried_and_says_to_enrol)
+Test(delivery, unknown_node_is_kept_for_a_re_enrolment)
 {
     static const struct tls_answer unknown[] = {{401, "{\"error\":\"unknown_node\"}"}};
     start(pki.server_cert, unknown, 1, 0);
@@ -289,8 +289,31 @@ Test(delivery, unknown_node_is_retried_and_says_to_enrol)
     struct mamori_outbox *ob = open_outbox();
     put(ob, 1);
     struct mamori_sender *s = new_sender();
+    cr_assert_eq(drain(ob, s), MAMORI_SEND_UNKNOWN_NODE);
+    cr_assert(strstr(err, "does not know this PC"), "%s", err);
+    cr_assert_eq(queue_length(ob), 1);
+    mamori_sender_free(s);
+    mamori_outbox_close(ob);
+}
+
+Test(delivery, revoked_is_kept_and_told_apart_from_other_refusals)
+{
+    static const struct tls_answer answers[] = {
+        {403, "{\"error\":\"revoked\"}"},
+        {403, "{\"error\":\"host_mismatch\"}"},
+        {401, "{\"error\":\"no_client_cert\"}"},
+    };
+    start(pki.server_cert, answers, 3, 0);
+    cr_assert_eq(enroll_with(pki.ca_file, NULL), 0, "%s", err);
+    struct mamori_outbox *ob = open_outbox();
+    put(ob, 1);
+    struct mamori_sender *s = new_sender();
+    cr_assert_eq(drain(ob, s), MAMORI_SEND_REVOKED);
+    cr_assert(strstr(err, "revoked"), "%s", err);
+    /* A refusal that is neither is an ordinary retry, never a re-enrolment. */
     cr_assert_eq(drain(ob, s), MAMORI_SEND_RETRY);
-    cr_assert(strstr(err, "mamorictl enroll"), "%s", err);
+    cr_assert(strstr(err, "host_mismatch"), "%s", err);
+    cr_assert_eq(drain(ob, s), MAMORI_SEND_RETRY);
     cr_assert_eq(queue_length(ob), 1);
     mamori_sender_free(s);
     mamori_outbox_close(ob);
