@@ -327,13 +327,13 @@ int mamori_ctl_enroll(int argc, char **argv)
                                          .municipality = pol->municipality,
                                          .proxy = pol->report.proxy};
         rc = mamori_enroll(&p, err, sizeof err) == 0 ? 0 : 1;
-        if (rc == 0)
+        if (rc != 0)
+            fprintf(stderr, _("mamorictl: enrolment failed: %s\n"), err);
+        else
             printf(_("enrolled with %s (state in %s)\n"), o.server, o.state_dir);
         if (rc == 0 && policy_key_pinned(o.state_dir))
             printf(_("the collector's central policy key is pinned: this PC accepts the policy"
                      " it distributes\n"));
-        else
-            fprintf(stderr, _("mamorictl: enrolment failed: %s\n"), err);
     }
     free(secret);
     mamori_policy_free(pol);

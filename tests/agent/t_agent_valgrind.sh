@@ -3,7 +3,9 @@
 # valgrind (--trace-children: the forked check runs and the exec'd
 # mamori-courier too), against a real collector in a private netns: start,
 # deliver the first report, answer a status, reload, report-now (a second
-# courier run), stop.  Any leak or invalid access in any of them fails.
+# courier run), the collector forgets the host and the agent enrols again
+# (mamorictl enroll as its child), stop.  Any leak or invalid access in any
+# of them fails.
 set -uo pipefail
 BUILD=$(cd "$1" && pwd)
 SRC=${MAMORI_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -35,6 +37,10 @@ kill -HUP "$agent"
 sleep 1
 demo_agent_cmd report-now
 demo_wait_ack 1200 || delivered=0
+"$BUILD/server/mamori-server" host remove shimin-pc-014 --config "$DEMO_WORK/server/server.conf" >/dev/null
+demo_agent_cmd report-now
+demo_wait_ack 1200 || delivered=0
+grep -q 'enrolled again with' "$vglog" || delivered=0
 kill -TERM "$agent"
 wait "$agent"
 rc=$?
@@ -44,7 +50,7 @@ findings=$(grep -cE '==[0-9]+==' "$vglog")
 passes=0 failures=0
 if [ "$delivered" -eq 1 ]; then passes=$((passes + 1)); else
     failures=$((failures + 1))
-    echo "the courier did not deliver under valgrind:"
+    echo "the courier did not deliver, or the agent did not enrol again, under valgrind:"
     tail -20 "$vglog"
 fi
 if [ "$rc" -eq 0 ] && [ "$findings" -eq 0 ]; then passes=$((passes + 1)); else
