@@ -103,14 +103,18 @@ static int item_error(const char *code, cJSON **resp)
     return 400;
 }
 
-int mamori_relay_accept_item(struct mamori_server *s, const cJSON *item, cJSON **resp)
+/* Everything but storage for one item: 0 with *job, or a status and *resp. */
+static int prepare_item(struct mamori_server *s, const cJSON *item, struct mamori_ingest_job **job,
+                        cJSON **resp)
 {
     const cJSON *host = cJSON_GetObjectItemCaseSensitive(item, "host");
     const char *id = member(host, "id"), *pem = member(host, "certificate");
     const char *jws = member(item, "jws");
+    struct mamori_jws_verifier *v;
     X509 *cert;
     int status;
 
+    *job = NULL;
     if (!mamori_host_id_valid(id) || pem == NULL || jws == NULL)
         return item_error("malformed", resp);
     cert = mamori_cert_from_pem(pem, strlen(pem));
@@ -124,9 +128,44 @@ int mamori_relay_accept_item(struct mamori_server *s, const cJSON *item, cJSON *
         X509_free(cert);
         return item_error("storage", resp);
     }
-    status = mamori_ingest_jws(s, X509_get0_pubkey(cert), jws, strlen(jws),
-                               s->cfg.upstream_url[0] != '\0', resp);
+    v = mamori_jws_verifier_new(X509_get0_pubkey(cert));
+    status =
+        mamori_ingest_prepare(s, v, jws, strlen(jws), s->cfg.upstream_url[0] != '\0', job, resp);
+    mamori_jws_verifier_free(v);
     X509_free(cert);
+    return status;
+}
+
+void mamori_relay_accept_items(struct mamori_server *s, const cJSON *const *items, int n,
+                               int *status, cJSON **resp)
+{
+    struct mamori_ingest_job **jobs = calloc((size_t)(n > 0 ? n : 1), sizeof(*jobs));
+    struct mamori_ingest **in = calloc((size_t)(n > 0 ? n : 1), sizeof(*in));
+    int stored = 0;
+
+    for (int i = 0; i < n; i++) {
+        resp[i] = NULL;
+        status[i] = jobs && in ? prepare_item(s, items[i], &jobs[i], &resp[i])
+                               : item_error("storage", &resp[i]) + 103; /* 503 */
+        if (jobs && in && jobs[i] != NULL)
+            in[stored++] = &jobs[i]->in;
+    }
+    if (stored > 0)
+        s->store->ops->ingest(s->store, in, stored); /* one group commit */
+    for (int i = 0; jobs && i < n; i++) {
+        if (jobs[i] == NULL)
+            continue;
+        status[i] = mamori_ingest_answer(s, jobs[i], &resp[i]);
+        mamori_ingest_job_free(jobs[i]);
+    }
+    free(jobs);
+    free(in);
+}
+
+int mamori_relay_accept_item(struct mamori_server *s, const cJSON *item, cJSON **resp)
+{
+    int status;
+    mamori_relay_accept_items(s, &item, 1, &status, resp);
     return status;
 }
 
@@ -141,12 +180,15 @@ static int peer_is_relay(X509 *peer)
            strncmp(cn, "relay-", 6) == 0;
 }
 
-/* Items are processed in order; "acked" counts the leading items that need
- * no retry (accepted, duplicate, or refused for good). */
+/* The batch is stored as one group commit; "acked" counts the leading items
+ * that need no retry (accepted, duplicate, or refused for good), and the
+ * results after the first item that needs one are null (it is sent again,
+ * with everything after it). */
 static void handle_relay_reports(struct mamori_http_request *r)
 {
-    cJSON *batch, *results, *item, *out;
-    int acked = 0, stop = 0;
+    cJSON *batch, *results, *item, *out, **resps;
+    const cJSON **items;
+    int acked = 0, stop = 0, n = 0, *status;
 
     if (!peer_is_relay(r->peer)) {
         mamori_http_error(r, 403, "not_a_relay");
@@ -158,19 +200,38 @@ static void handle_relay_reports(struct mamori_http_request *r)
         mamori_http_error(r, 400, "malformed");
         return;
     }
+    n = cJSON_GetArraySize(cJSON_GetObjectItem(batch, "items"));
+    items = calloc((size_t)(n > 0 ? n : 1), sizeof(*items));
+    resps = calloc((size_t)(n > 0 ? n : 1), sizeof(*resps));
+    status = calloc((size_t)(n > 0 ? n : 1), sizeof(*status));
+    if (items == NULL || resps == NULL || status == NULL) {
+        free(items);
+        free(resps);
+        free(status);
+        cJSON_Delete(batch);
+        mamori_http_error(r, 503, "memory");
+        return;
+    }
+    n = 0;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItem(batch, "items")) items[n++] = item;
+    mamori_relay_accept_items(r->srv, items, n, status, resps);
     out = cJSON_CreateObject();
     results = cJSON_AddArrayToObject(out, "results");
-    cJSON_ArrayForEach(item, cJSON_GetObjectItem(batch, "items"))
-    {
-        cJSON *resp = NULL;
-        int status = stop ? 0 : mamori_relay_accept_item(r->srv, item, &resp);
-        if (status >= 500 || status == 0)
-            stop = 1;
-        else
+    for (int i = 0; i < n; i++) {
+        if (!stop && status[i] < 500)
             acked++;
-        cJSON_AddItemToArray(results, resp ? resp : cJSON_CreateNull());
+        else
+            stop = 1;
+        if (stop) {
+            cJSON_Delete(resps[i]);
+            resps[i] = NULL;
+        }
+        cJSON_AddItemToArray(results, resps[i] ? resps[i] : cJSON_CreateNull());
     }
     cJSON_AddNumberToObject(out, "acked", acked);
+    free(items);
+    free(resps);
+    free(status);
     cJSON_Delete(batch);
     mamori_http_json(r, 200, out);
 }
@@ -346,34 +407,69 @@ int mamori_bundle_export(struct mamori_server *s, time_t since, FILE *out)
     return s->store->ops->each_report(s->store, since, export_line, out);
 }
 
+struct import_tally {
+    long lineno, accepted, duplicate, rejected;
+};
+
+/* Store one chunk of bundle lines as one group commit and count them. */
+static void import_chunk(struct mamori_server *s, cJSON **items, int n, long first_line,
+                         struct import_tally *t, FILE *log)
+{
+    const cJSON *ok[256] = {NULL};
+    int status[256], map[256], m = 0;
+    cJSON *resp[256];
+
+    for (int i = 0; i < n; i++)
+        if (items[i] != NULL) {
+            map[m] = i;
+            ok[m++] = items[i];
+        }
+    mamori_relay_accept_items(s, ok, m, status, resp);
+    for (int i = 0, j = 0; i < n; i++) {
+        int st = 400;
+        cJSON *r = NULL;
+        if (j < m && map[j] == i) {
+            st = status[j];
+            r = resp[j++];
+        }
+        if (st == 200 && member(r, "status") && strcmp(member(r, "status"), "duplicate") == 0)
+            t->duplicate++;
+        else if (st == 200)
+            t->accepted++;
+        else {
+            t->rejected++;
+            fprintf(log, "line %ld: rejected (%s)\n", first_line + i,
+                    member(r, "error") ? member(r, "error") : "not JSON");
+        }
+        cJSON_Delete(r);
+        cJSON_Delete(items[i]);
+        items[i] = NULL;
+    }
+}
+
 int mamori_bundle_import(struct mamori_server *s, FILE *in, FILE *log)
 {
     char *line = NULL;
     size_t cap = 0;
-    long lineno = 0, accepted = 0, duplicate = 0, rejected = 0;
+    cJSON *items[256];
+    int n = 0,
+        chunk = s->cfg.batch_reports > 0 && s->cfg.batch_reports < 256 ? s->cfg.batch_reports : 256;
+    struct import_tally t = {0};
 
     while (getline(&line, &cap, in) > 0) {
-        cJSON *item = cJSON_Parse(line), *resp = NULL;
-        int status;
-        lineno++;
-        status = item ? mamori_relay_accept_item(s, item, &resp) : 400;
-        if (status == 200 && member(resp, "status") &&
-            strcmp(member(resp, "status"), "duplicate") == 0)
-            duplicate++;
-        else if (status == 200)
-            accepted++;
-        else {
-            rejected++;
-            fprintf(log, "line %ld: rejected (%s)\n", lineno,
-                    member(resp, "error") ? member(resp, "error") : "not JSON");
+        items[n++] = cJSON_Parse(line);
+        t.lineno++;
+        if (n == chunk) {
+            import_chunk(s, items, n, t.lineno - n + 1, &t, log);
+            n = 0;
         }
-        cJSON_Delete(resp);
-        cJSON_Delete(item);
     }
+    if (n > 0)
+        import_chunk(s, items, n, t.lineno - n + 1, &t, log);
     free(line);
-    fprintf(log, "bundle: %ld accepted, %ld duplicate, %ld rejected\n", accepted, duplicate,
-            rejected);
-    return rejected == 0 ? 0 : -1;
+    fprintf(log, "bundle: %ld accepted, %ld duplicate, %ld rejected\n", t.accepted, t.duplicate,
+            t.rejected);
+    return t.rejected == 0 ? 0 : -1;
 }
 
 int mamori_relay_issue_cert(struct mamori_server *s, const char *name, const char *key_path,

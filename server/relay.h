@@ -20,6 +20,10 @@
  * certificate},"jws":"..."}: verify and store.  Returns the HTTP-like status
  * of the ingest (200 accepted/duplicate) and *resp (caller frees). */
 int mamori_relay_accept_item(struct mamori_server *s, const cJSON *item, cJSON **resp);
+/* Several items, stored as one group commit (each still answered on its
+ * own): status[i] and resp[i] (caller frees) for items[i]. */
+void mamori_relay_accept_items(struct mamori_server *s, const cJSON *const *items, int n,
+                               int *status, cJSON **resp);
 
 /* Relay side: forward queued reports until the queue is empty or the
  * upstream fails.  Returns the number forwarded, -1 on failure. */

@@ -112,6 +112,7 @@ Test(relay, relay_endpoint_refuses_plain_hosts)
 static void trust_relay(struct mamori_server_config *c, void *arg)
 {
     snprintf(c->relay_ca_file, sizeof(c->relay_ca_file), "%s/ca.pem", (const char *)arg);
+    c->batch_reports = 256; /* a bundle's lines go in one group commit */
 }
 
 /* Import a bundle into a fresh collector; return the import result, and
@@ -170,6 +171,21 @@ Test(relay, bundle_export_import_verifies_every_line)
     cr_assert_eq(import_into(tampered, strlen(tampered), relay.dir, "pc-bundle", 2), -1,
                  "a forged line must be refused");
     cr_assert_eq(import_into(text, len, relay.dir, "pc-bundle", 2), 0);
+    /* In one group, the forged first line is refused on its own: the second
+     * line of the same group is still stored. */
+    {
+        struct tsrv fresh;
+        struct mamori_host_record rec;
+        FILE *in = fmemopen(tampered, strlen(tampered), "r");
+        memset(&fresh, 0, sizeof(fresh));
+        tsrv_start_with(&fresh, trust_relay, (void *)relay.dir);
+        cr_assert_eq(mamori_bundle_import(&fresh.srv, in, stderr), -1);
+        fclose(in);
+        cr_assert_eq(fresh.srv.store->ops->host_by_name(fresh.srv.store, "pc-bundle", &rec), 0);
+        cr_assert_eq(rec.last_seq, 2, "the good line of the group is stored");
+        mamori_host_record_clear(&rec);
+        tsrv_stop(&fresh);
+    }
     free(tampered);
     free(text);
     thost_free(&h);
