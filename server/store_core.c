@@ -436,12 +436,14 @@ static enum mamori_ingest_result ingest_locked(struct mamori_store *s,
     struct mamori_sqldb *db = DB(s);
     struct seq_state st = {0};
     const struct mamori_sqlv p[] = {SQLV_S(in->key_thumbprint)};
-    char sql[160];
+    /* Literals, so the statement cache finds them at once. */
+    const char *sql = db->lock_row[0] != '\0'
+                          ? "SELECT id, last_seq FROM hosts WHERE key_thumbprint = $1"
+                            " AND revoked = 0 FOR UPDATE"
+                          : "SELECT id, last_seq FROM hosts WHERE key_thumbprint = $1"
+                            " AND revoked = 0";
     int rc;
 
-    snprintf(sql, sizeof(sql),
-             "SELECT id, last_seq FROM hosts WHERE key_thumbprint = $1 AND revoked = 0%s",
-             db->lock_row);
     if (exec(s, sql, p, 1, seq_row, &st) < 0)
         return MAMORI_INGEST_ERROR;
     if (!st.found)

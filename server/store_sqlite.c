@@ -18,7 +18,7 @@
 
 /* Prepared statements by SQL text: parsing dominated ingest without it. */
 struct stmt_slot {
-    const char *sql; /* the caller's text (string literals); compared by content too */
+    const char *sql; /* the caller's pointer last time (mostly a string literal) */
     sqlite3_stmt *st;
 };
 
@@ -33,16 +33,16 @@ struct sqlite_db {
 #define SQ(db) ((struct sqlite_db *)(db))
 
 /* Parameters are named $1..$n (shared SQL with PostgreSQL); SQLite numbers
- * them by first appearance, so bind by name. */
+ * them by first appearance, so each of the statement's parameters is bound
+ * to the value its name gives. */
 static int bind_all(sqlite3_stmt *st, const struct mamori_sqlv *p, int n)
 {
-    for (int i = 0; i < n; i++) {
-        char name[16];
-        int idx, rc;
-        snprintf(name, sizeof(name), "$%d", i + 1);
-        idx = sqlite3_bind_parameter_index(st, name);
-        if (idx == 0)
-            continue; /* not used by this statement */
+    int count = sqlite3_bind_parameter_count(st);
+    for (int idx = 1; idx <= count; idx++) {
+        const char *name = sqlite3_bind_parameter_name(st, idx);
+        int i = name != NULL && name[0] == '$' ? atoi(name + 1) - 1 : -1, rc;
+        if (i < 0 || i >= n)
+            continue; /* no value given: stays NULL */
         if (p[i].type == SQLV_INT)
             rc = sqlite3_bind_int64(st, idx, p[i].i);
         else if (p[i].type == SQLV_TEXT && p[i].s != NULL)
@@ -79,9 +79,16 @@ static long run_stmt(sqlite3_stmt *st, mamori_sql_row_fn row, void *arg)
 static sqlite3_stmt *prepared(struct sqlite_db *s, const char *sql)
 {
     int i;
+    /* The same literal comes back at the same address: try that first (the
+     * text is still compared, since a reused buffer may hold other SQL). */
     for (i = 0; i < STMT_CACHE && s->cache[i].st != NULL; i++)
-        if (strcmp(s->cache_text[i], sql) == 0)
+        if (s->cache[i].sql == sql && strcmp(s->cache_text[i], sql) == 0)
             return s->cache[i].st;
+    for (i = 0; i < STMT_CACHE && s->cache[i].st != NULL; i++)
+        if (strcmp(s->cache_text[i], sql) == 0) {
+            s->cache[i].sql = sql;
+            return s->cache[i].st;
+        }
     if (i == STMT_CACHE) { /* full: the oldest goes */
         sqlite3_finalize(s->cache[0].st);
         free(s->cache_text[0]);
@@ -95,7 +102,7 @@ static sqlite3_stmt *prepared(struct sqlite_db *s, const char *sql)
         return NULL;
     }
     s->cache_text[i] = strdup(sql);
-    s->cache[i].sql = s->cache_text[i];
+    s->cache[i].sql = sql;
     return s->cache[i].st;
 }
 
