@@ -156,7 +156,7 @@ serve_and_measure() { # serve_and_measure LABEL SQL-COMMAND...
     "$server" serve --config "$dir/server.conf" 2>"$dir/serve.log" &
     pid=$!
     for _ in $(seq 100); do
-        port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/serve.log")
+        port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/serve.log" 2>/dev/null || true)
         [ -n "$port" ] && break
         sleep 0.1
     done

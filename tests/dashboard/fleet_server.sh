@@ -62,17 +62,21 @@ fleet_server_start() {
     printf '%s\n' "$BOB_PW" | "$srvbin" admin add bob --role viewer --config "$conf" >/dev/null
     "$srvbin" serve --config "$conf" 2>"$dir/serve.log" &
     srv_pid=$!
+    # The log may not exist yet (the shell opens it in the background job),
+    # and the dashboard's line follows the collector's.
     for _ in $(seq 100); do
-        port=$(sed -n 's/^mamori-server: listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/serve.log")
-        [ -n "$port" ] && break
+        port=$(sed -n 's/^mamori-server: listening on 127.0.0.1:\([0-9]*\).*/\1/p' \
+            "$dir/serve.log" 2>/dev/null || true)
+        ui_port=$(sed -n 's/^mamori-server: dashboard listening on 127.0.0.1:\([0-9]*\).*/\1/p' \
+            "$dir/serve.log" 2>/dev/null || true)
+        [ -n "$port" ] && { [ -z "${FLEET_UI_LISTENER:-}" ] || [ -n "$ui_port" ]; } && break
         sleep 0.1
     done
     [ -n "$port" ] || { cat "$dir/serve.log" >&2; return 1; }
     url=https://localhost:$port
     if [ -n "${FLEET_UI_LISTENER:-}" ]; then
-        port=$(sed -n 's/.*dashboard listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/serve.log")
-        [ -n "$port" ] || { cat "$dir/serve.log" >&2; return 1; }
-        ui_url=https://localhost:$port
+        [ -n "$ui_port" ] || { cat "$dir/serve.log" >&2; return 1; }
+        ui_url=https://localhost:$ui_port
     fi
     "$seed" "$url" "$ca" "$dir/c/enroll.secret" "$here/fleet.json" "$dir/pcs" >/dev/null
 }
