@@ -60,6 +60,9 @@ demo_server_start() {
 
 demo_server_stop() {
     [ -n "$DEMO_SERVER_PID" ] || return 0
+    # A wrapper such as faketime forks the collector and waits for it:
+    # stop the collector itself, or it outlives the demo.
+    pkill -TERM -P "$DEMO_SERVER_PID" 2>/dev/null || true
     kill "$DEMO_SERVER_PID" 2>/dev/null
     wait "$DEMO_SERVER_PID" 2>/dev/null || true
     DEMO_SERVER_PID=
