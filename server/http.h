@@ -64,8 +64,15 @@ struct mamori_jws_verifier *mamori_http_peer_verifier(struct mamori_http_request
  * this request's worker after the commit.  The handler must not reply. */
 void mamori_http_defer_ingest(struct mamori_http_request *r, struct mamori_ingest_job *job);
 
-/* Find the route for method+path; NULL when none (404) -- *method_ok tells 405. */
-const struct mamori_route *mamori_route_find(enum evhttp_cmd_type method, const char *path,
+/* Which tables a listener serves: every one, or -- when the dashboard has
+ * its own listener (server.conf dashboard_listen_addr) -- only the PCs'
+ * tables on theirs and only the dashboard's on its own. */
+enum mamori_route_scope { MAMORI_ROUTES_ALL, MAMORI_ROUTES_PCS, MAMORI_ROUTES_DASHBOARD };
+
+/* Find the route for method+path among the tables in scope; NULL when none
+ * (404) -- *method_ok tells 405. */
+const struct mamori_route *mamori_route_find(enum mamori_route_scope scope,
+                                             enum evhttp_cmd_type method, const char *path,
                                              int *method_ok);
 
 #endif

@@ -23,11 +23,21 @@ static int path_matches(const struct mamori_route *route, const char *path)
     return strcmp(path, route->path) == 0;
 }
 
-const struct mamori_route *mamori_route_find(enum evhttp_cmd_type method, const char *path,
+static int table_in_scope(const struct mamori_route *table, enum mamori_route_scope scope)
+{
+    if (scope == MAMORI_ROUTES_ALL)
+        return 1;
+    return (table == mamori_dashboard_routes) == (scope == MAMORI_ROUTES_DASHBOARD);
+}
+
+const struct mamori_route *mamori_route_find(enum mamori_route_scope scope,
+                                             enum evhttp_cmd_type method, const char *path,
                                              int *method_ok)
 {
     *method_ok = 0;
     for (int t = 0; mamori_route_tables[t] != NULL; t++) {
+        if (!table_in_scope(mamori_route_tables[t], scope))
+            continue;
         for (const struct mamori_route *r = mamori_route_tables[t]; r->path != NULL; r++) {
             if (!path_matches(r, path))
                 continue;

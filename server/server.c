@@ -332,20 +332,14 @@ static int admin_ok(struct mamori_http_request *r)
     return n == r->srv->api_token_len && CRYPTO_memcmp(h, r->srv->api_token, n) == 0;
 }
 
-/* The dashboard's pages live under /ui. */
-static int is_dashboard_path(const char *path)
-{
-    return strncmp(path, "/ui", 3) == 0 && (path[3] == '\0' || path[3] == '/');
-}
-
 /* With a separate dashboard listener, each listener serves only its own
- * routes: the pages are not reachable from the PCs' network, and agents'
+ * routes: the pages are not reachable from the PCs' network, and the PCs'
  * endpoints not from the administrators' one. */
-static int route_allowed_here(const struct mamori_server *s, const char *path, int on_ui)
+static enum mamori_route_scope listener_scope(const struct mamori_server *s, int on_ui)
 {
     if (s->ui_fd < 0)
-        return 1;
-    return is_dashboard_path(path) == on_ui;
+        return MAMORI_ROUTES_ALL;
+    return on_ui ? MAMORI_ROUTES_DASHBOARD : MAMORI_ROUTES_PCS;
 }
 
 static void dispatch_on(struct evhttp_request *req, struct mamori_worker *w, int on_ui)
@@ -361,9 +355,9 @@ static void dispatch_on(struct evhttp_request *req, struct mamori_worker *w, int
 
     path =
         evhttp_uridecode(uri && evhttp_uri_get_path(uri) ? evhttp_uri_get_path(uri) : "/", 0, NULL);
-    route = path && route_allowed_here(srv, path, on_ui)
-                ? mamori_route_find(evhttp_request_get_command(req), path, &method_ok)
-                : NULL;
+    route = path ? mamori_route_find(listener_scope(srv, on_ui), evhttp_request_get_command(req),
+                                     path, &method_ok)
+                 : NULL;
     r.path = path;
     r.query = uri ? evhttp_uri_get_query(uri) : NULL;
     r.peer = peer_certificate(req);
