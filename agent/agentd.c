@@ -244,12 +244,12 @@ static void handle_signals(struct agentd *a)
     }
 }
 
-static void drain_timer(int fd)
+void agentd_drain_timer(int fd, const char *what)
 {
     uint64_t expirations;
 
     if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-        agentd_log(LOG_WARNING, "timer read: %s", strerror(errno));
+        agentd_log(LOG_WARNING, "%s: %s", what, strerror(errno));
 }
 
 static void dispatch(struct agentd *a, int fd)
@@ -257,16 +257,16 @@ static void dispatch(struct agentd *a, int fd)
     if (fd == a->signal_fd) {
         handle_signals(a);
     } else if (fd == a->check_timer_fd) {
-        drain_timer(fd);
+        agentd_drain_timer(fd, "timer read");
         agentd_policy_expiry_tick(a, time(NULL));
         agentd_checks_start(a);
         agentd_notify("WATCHDOG=1");
     } else if (fd == a->report_timer_fd) {
-        drain_timer(fd);
+        agentd_drain_timer(fd, "timer read");
         agentd_send_report(a);
         agentd_notify("WATCHDOG=1");
     } else if (fd == a->watchdog_timer_fd) {
-        drain_timer(fd);
+        agentd_drain_timer(fd, "timer read");
         agentd_notify("WATCHDOG=1");
     } else if (fd == a->control_fd) {
         agentd_control_accept(a);

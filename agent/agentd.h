@@ -111,6 +111,8 @@ void agentd_log(int priority, const char *fmt, ...) __attribute__((format(printf
 /* ---- agentd.c: the loop ------------------------------------------------- */
 int agentd_watch(struct agentd *a, int fd);
 void agentd_unwatch(struct agentd *a, int fd);
+/* Consume a readable timerfd's expiry count; what names it in the log. */
+void agentd_drain_timer(int fd, const char *what);
 void agentd_notify(const char *state); /* sd_notify, when under systemd */
 /* Half of systemd's WatchdogSec= in seconds, 0 without a watchdog. */
 unsigned agentd_watchdog_period(void);

@@ -626,14 +626,12 @@ bool agentd_delivery_owns(const struct agentd *a, int fd)
 void agentd_delivery_dispatch(struct agentd *a, int fd)
 {
     struct agentd_delivery *d = a->delivery;
-    uint64_t expirations;
 
     if (fd == d->courier_fd) {
         read_answers(a);
         return;
     }
-    if (read(d->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-        agentd_log(LOG_WARNING, "delivery timer: %s", strerror(errno));
+    agentd_drain_timer(d->timer_fd, "delivery timer");
     if (d->courier > 0) {
         char why[128];
 

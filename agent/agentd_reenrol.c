@@ -541,14 +541,12 @@ bool agentd_reenrol_owns(const struct agentd *a, int fd)
 void agentd_reenrol_dispatch(struct agentd *a, int fd)
 {
     struct agentd_reenrol *r = a->reenrol;
-    uint64_t expirations;
 
     if (fd == r->fd) {
         read_output(a);
         return;
     }
-    if (read(r->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-        agentd_log(LOG_WARNING, "re-enrolment timer: %s", strerror(errno));
+    agentd_drain_timer(r->timer_fd, "re-enrolment timer");
     if (r->pid > 0)
         reap(a, true);
 }
