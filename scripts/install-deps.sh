@@ -10,7 +10,7 @@ fi
 
 PACKAGES="
 build-essential cmake pkg-config gettext python3
-libudev-dev libusb-1.0-0-dev libssl-dev openssl libcjson-dev nettle-dev
+libudev-dev libusb-1.0-0-dev libssl-dev openssl libcjson-dev nettle-dev libsodium-dev
 libsqlite3-dev sqlite3 libpq-dev postgresql
 libcurl4-openssl-dev libevent-dev libnl-3-dev libnl-route-3-dev libsystemd-dev
 libcriterion-dev umockdev libumockdev-dev

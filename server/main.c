@@ -12,6 +12,7 @@
 #include "dashboard.h"
 #include "fleet.h"
 #include "init.h"
+#include "json_arena.h"
 #include "policy_central.h"
 #include "relay.h"
 #include "report_doc.h"
@@ -394,6 +395,7 @@ int main(int argc, char **argv)
     struct cli c = {0};
     const char *cmd, *localedir = getenv("MAMORI_LOCALEDIR");
 
+    mamori_json_arena_install(); /* before any thread: cJSON's hooks are global */
     setlocale(LC_ALL, "");
     bindtextdomain("mamori", localedir ? localedir : MAMORI_LOCALEDIR);
     textdomain("mamori");

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_arena.h"
+
 #define MAX_CHECKS 256
 #define MAX_EVENTS 4096
 
@@ -263,7 +265,7 @@ int mamori_report_parse(const char *json, size_t len, struct mamori_report *out,
                         size_t errlen)
 {
     memset(out, 0, sizeof(*out));
-    out->doc = cJSON_ParseWithLength(json, len);
+    out->doc = mamori_json_arena_parse(json, len, &out->arena);
     if (out->doc == NULL) {
         snprintf(err, errlen, "payload: not valid JSON");
         return -1;
@@ -277,6 +279,6 @@ int mamori_report_parse(const char *json, size_t len, struct mamori_report *out,
 
 void mamori_report_free(struct mamori_report *r)
 {
-    cJSON_Delete(r->doc);
+    mamori_json_arena_free(r->arena, r->doc);
     memset(r, 0, sizeof(*r));
 }

@@ -17,11 +17,14 @@
 
 #define MAMORI_HOST_ID_LEN 64
 
+struct mamori_json_arena;
+
 struct mamori_report {
-    cJSON *doc;          /* owns every string below */
-    int schema;          /* 1 (checks carry their text) or 2 (compact) */
-    int catalogue;       /* schema 2: check catalogue version; 0 for schema 1 */
-    const char *host_id; /* 64 lowercase hex */
+    cJSON *doc;                      /* owns every string below; read-only (json_arena.h) */
+    struct mamori_json_arena *arena; /* where doc lives, or NULL */
+    int schema;                      /* 1 (checks carry their text) or 2 (compact) */
+    int catalogue;                   /* schema 2: check catalogue version; 0 for schema 1 */
+    const char *host_id;             /* 64 lowercase hex */
     const char *hostname;
     const char *segment;
     const char *department;   /* "" when absent */

@@ -204,8 +204,10 @@ static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
     struct bufferevent *bev;
     if (ssl == NULL)
         return NULL;
+    /* Not BEV_OPT_THREADSAFE: a connection lives and is answered on its own
+     * worker; the writer thread only activates the worker's done_ev. */
     bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                         BEV_OPT_CLOSE_ON_FREE | BEV_OPT_THREADSAFE);
+                                         BEV_OPT_CLOSE_ON_FREE);
     if (bev != NULL)
         evbuffer_add_cb(bufferevent_get_output(bev), coalesce_output, NULL);
     return bev;

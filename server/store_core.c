@@ -305,38 +305,50 @@ static const char *member_string(const cJSON *obj, const char *member)
     return cJSON_IsString(v) && v->valuestring ? v->valuestring : "";
 }
 
-/* The host's current verdicts, to write only those that change. */
+/* The host's stored verdicts are compared with the report's as they are
+ * read, so only changed checks cost a write: fleets mostly report the same
+ * verdicts.  `same` marks the report's checks whose verdict holds. */
+#define MAMORI_MAX_CHECKS_COMPARED 256
+
 struct verdicts {
-    cJSON *map; /* {"check id": "verdict"} */
+    const cJSON *checks;
+    unsigned char same[MAMORI_MAX_CHECKS_COMPARED];
 };
 
 static int verdict_row(void *arg, int ncol, const char *const *c)
 {
     struct verdicts *v = arg;
-    if (ncol >= 2 && c[0] && c[1])
-        cJSON_AddStringToObject(v->map, c[0], c[1]);
+    const cJSON *check;
+    int i = 0;
+    if (ncol < 2 || c[0] == NULL || c[1] == NULL)
+        return 0;
+    cJSON_ArrayForEach(check, v->checks)
+    {
+        if (i < MAMORI_MAX_CHECKS_COMPARED && strcmp(member_string(check, "id"), c[0]) == 0) {
+            v->same[i] = strcmp(member_string(check, "verdict"), c[1]) == 0;
+            break;
+        }
+        i++;
+    }
     return 0;
 }
 
-/* A verdict that holds keeps its `since`; a new or changed one starts now.
- * Unchanged checks cost no write: fleets mostly report the same verdicts. */
+/* A verdict that holds keeps its `since`; a new or changed one starts now. */
 static int store_checks(struct mamori_store *s, const struct mamori_report *r)
 {
-    struct verdicts cur = {cJSON_CreateObject()};
+    struct verdicts cur = {.checks = r->checks};
     const struct mamori_sqlv host[] = {SQLV_S(r->host_id)};
     const cJSON *c;
-    int rc = 0;
+    int i = 0;
 
     if (exec(s, "SELECT check_id, verdict FROM check_state WHERE host_id = $1", host, 1,
              verdict_row, &cur) < 0)
-        rc = -1;
+        return -1;
     cJSON_ArrayForEach(c, r->checks)
     {
-        const char *id = member_string(c, "id"), *verdict = member_string(c, "verdict");
-        const cJSON *was = cJSON_GetObjectItemCaseSensitive(cur.map, id);
-        const struct mamori_sqlv p[] = {SQLV_S(r->host_id), SQLV_S(id), SQLV_S(verdict),
-                                        SQLV_I(r->time)};
-        if (rc != 0 || (cJSON_IsString(was) && strcmp(was->valuestring, verdict) == 0))
+        const struct mamori_sqlv p[] = {SQLV_S(r->host_id), SQLV_S(member_string(c, "id")),
+                                        SQLV_S(member_string(c, "verdict")), SQLV_I(r->time)};
+        if (i < MAMORI_MAX_CHECKS_COMPARED && cur.same[i++])
             continue;
         if (exec(s,
                  "INSERT INTO check_state (host_id, check_id, verdict, since, updated)"
@@ -345,10 +357,9 @@ static int store_checks(struct mamori_store *s, const struct mamori_report *r)
                  " THEN check_state.since ELSE excluded.since END,"
                  " verdict = excluded.verdict, updated = excluded.updated",
                  p, 4, NULL, NULL) < 0)
-            rc = -1;
+            return -1;
     }
-    cJSON_Delete(cur.map);
-    return rc;
+    return 0;
 }
 
 static int store_events(struct mamori_store *s, const struct mamori_report *r)
@@ -458,14 +469,20 @@ static enum mamori_ingest_result ingest_locked(struct mamori_store *s,
     return rc == 0 ? MAMORI_INGEST_ACCEPTED : MAMORI_INGEST_ERROR;
 }
 
-/* One report inside the group's transaction, under its own savepoint so a
- * refusal or failure undoes only its own writes. */
+static enum mamori_ingest_result ingest_checked(struct mamori_store *s,
+                                                const struct mamori_ingest *in)
+{
+    return in->key_thumbprint != NULL ? ingest_locked(s, in) : MAMORI_INGEST_UNKNOWN_HOST;
+}
+
+/* One report under its own savepoint, so a refusal or failure undoes only
+ * its own writes: the careful pass, taken after a fast pass failed. */
 static enum mamori_ingest_result ingest_one(struct mamori_store *s, const struct mamori_ingest *in)
 {
     enum mamori_ingest_result r;
     if (exec(s, "SAVEPOINT report", NULL, 0, NULL, NULL) < 0)
         return MAMORI_INGEST_ERROR;
-    r = in->key_thumbprint != NULL ? ingest_locked(s, in) : MAMORI_INGEST_UNKNOWN_HOST;
+    r = ingest_checked(s, in);
     if (r != MAMORI_INGEST_ACCEPTED &&
         exec(s, "ROLLBACK TO SAVEPOINT report", NULL, 0, NULL, NULL) < 0)
         r = MAMORI_INGEST_ERROR;
@@ -490,9 +507,31 @@ static int by_key_then_arrival(const void *a, const void *b)
     return c != 0 ? c : x->index - y->index;
 }
 
-static void sql_ingest(struct mamori_store *s, struct mamori_ingest *const *in, int n)
+/* The fast pass stores the group without savepoints: a refusal (replay,
+ * duplicate, unknown key, ...) is decided before its report writes
+ * anything, so only a storage error can leave a report half written.  Then
+ * the whole transaction is rolled back and the group stored again in the
+ * careful pass, a savepoint per report.  Returns 0 when the pass committed. */
+static int store_pass(struct mamori_store *s, struct arrival *order, int n, int careful)
 {
     struct mamori_sqldb *db = DB(s);
+    int failed = 0;
+
+    if (db->db->begin(db) != 0)
+        return -1;
+    for (int i = 0; i < n && !failed; i++) {
+        order[i].in->result = careful ? ingest_one(s, order[i].in) : ingest_checked(s, order[i].in);
+        failed = !careful && order[i].in->result == MAMORI_INGEST_ERROR;
+    }
+    if (failed) {
+        db->db->rollback(db);
+        return -1;
+    }
+    return db->db->commit(db);
+}
+
+static void sql_ingest(struct mamori_store *s, struct mamori_ingest *const *in, int n)
+{
     struct arrival *order = n > 0 ? calloc((size_t)n, sizeof(*order)) : NULL;
     int ok;
 
@@ -504,13 +543,7 @@ static void sql_ingest(struct mamori_store *s, struct mamori_ingest *const *in, 
     if (order == NULL)
         return;
     qsort(order, (size_t)n, sizeof(*order), by_key_then_arrival);
-    if (db->db->begin(db) != 0) {
-        free(order);
-        return;
-    }
-    for (int i = 0; i < n; i++)
-        order[i].in->result = ingest_one(s, order[i].in);
-    ok = db->db->commit(db) == 0;
+    ok = store_pass(s, order, n, 0) == 0 || store_pass(s, order, n, 1) == 0;
     for (int i = 0; !ok && i < n; i++)
         order[i].in->result = MAMORI_INGEST_ERROR; /* nothing of the group is stored */
     free(order);

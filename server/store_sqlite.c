@@ -210,7 +210,8 @@ struct mamori_store *mamori_store_sqlite_open(const char *path, char *err, size_
     s->base.db = &sqlite_ops;
     s->base.lock_row = "";
     if (sqlite3_open_v2(path, &s->conn,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        /* NOMUTEX: every use holds s->lock already */
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, s->conn ? sqlite3_errmsg(s->conn) : "cannot open");
         sqlite3_close(s->conn);

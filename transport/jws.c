@@ -3,7 +3,12 @@
  * Verification is written as a sequence of narrow gates, each failing closed
  * with a reason, before any signature arithmetic: size, segment shape,
  * base64url, header JSON, header members, key identity, then the Ed25519
- * verify through OpenSSL's EVP interface.  See jws.h for the contract. */
+ * verify.  Signing uses OpenSSL's EVP interface (the device key lives there);
+ * verifying uses libsodium, whose Ed25519 verify costs half of OpenSSL 3.0's
+ * (which fetches SHA-512 from its provider on every call) and is stricter:
+ * it refuses non-canonical S and small-order R and A.  The collector verifies
+ * every report, so this is its largest single cost (docs/server.md, "Ingest
+ * rate").  See jws.h for the contract. */
 #include "jws.h"
 
 #include <stdarg.h>
@@ -14,6 +19,7 @@
 
 #include <cjson/cJSON.h>
 #include <openssl/sha.h>
+#include <sodium.h>
 
 #include "base64url.h"
 
@@ -239,7 +245,7 @@ static int check_header(const cJSON *header, const char *key_kid, int require_ki
  * same bytes need not be decoded and parsed again. */
 struct mamori_jws_verifier {
     EVP_PKEY *pub;
-    EVP_MD_CTX *md;
+    uint8_t raw_pub[ED25519_KEY_BYTES];
     char kid[MAMORI_JWK_THUMBPRINT_LEN + 1];
     char *header; /* base64url text of the last accepted header, or NULL */
     size_t header_len;
@@ -252,18 +258,18 @@ struct mamori_jws_verifier *mamori_jws_verifier_new(EVP_PKEY *pub)
 {
     if (!is_ed25519(pub))
         return NULL;
+    if (sodium_init() < 0) /* idempotent and thread-safe; picks the CPU's code */
+        return NULL;
     struct mamori_jws_verifier *v = calloc(1, sizeof *v);
     if (!v)
         return NULL;
-    v->md = EVP_MD_CTX_new();
-    if (!v->md || EVP_PKEY_up_ref(pub) != 1) {
-        EVP_MD_CTX_free(v->md);
+    if (EVP_PKEY_up_ref(pub) != 1) {
         free(v);
         return NULL;
     }
     v->pub = pub;
     if (mamori_jwk_thumbprint(pub, v->kid, sizeof v->kid) < 0 ||
-        EVP_DigestVerifyInit(v->md, NULL, NULL, NULL, pub) != 1) {
+        ed25519_raw_public(pub, v->raw_pub) < 0) {
         mamori_jws_verifier_free(v);
         return NULL;
     }
@@ -274,7 +280,6 @@ void mamori_jws_verifier_free(struct mamori_jws_verifier *v)
 {
     if (!v)
         return;
-    EVP_MD_CTX_free(v->md);
     EVP_PKEY_free(v->pub);
     free(v->header);
     free(v->payload);
@@ -332,9 +337,8 @@ static int verify_signature(struct mamori_jws_verifier *v, const struct jws_part
         return -1;
     }
     size_t signing_len = parts->seglen[0] + 1 + parts->seglen[1];
-    /* Ed25519 is one-shot: the initialised context verifies again and again. */
-    if (EVP_DigestVerify(v->md, sig, ED25519_SIG_BYTES, (const unsigned char *)parts->seg[0],
-                         signing_len) != 1) {
+    if (crypto_sign_verify_detached(sig, (const unsigned char *)parts->seg[0], signing_len,
+                                    v->raw_pub) != 0) {
         set_err(err, errlen, "JWS signature does not verify");
         return -1;
     }

@@ -16,4 +16,4 @@ add_library(mamori_transport STATIC device_key.c enroll.c https_client.c jws.c p
                                     sender.c)
 target_include_directories(mamori_transport PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(mamori_transport PUBLIC mamori_outbox mamori_event mamori_policy
-                      PkgConfig::OPENSSL PkgConfig::CURL PkgConfig::CJSON)
+                      PkgConfig::OPENSSL PkgConfig::SODIUM PkgConfig::CURL PkgConfig::CJSON)

@@ -15,6 +15,7 @@
 
 #include "device_key.h"
 #include "init.h"
+#include "json_arena.h"
 #include "jws.h"
 #include "report_doc.h"
 
@@ -51,6 +52,7 @@ void tsrv_start_with(struct tsrv *t, void (*tweak)(struct mamori_server_config *
     char err[512], conf[300];
     FILE *devnull = fopen("/dev/null", "w");
 
+    mamori_json_arena_install(); /* as mamori-server's main does, before threads */
     snprintf(t->dir, sizeof(t->dir), "/tmp/mamori-srv-XXXXXX");
     cr_assert_not_null(mkdtemp(t->dir));
     if (dsn != NULL) {

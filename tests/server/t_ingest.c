@@ -4,7 +4,9 @@
  * independent connection to the database sees it); concurrent hosts whose
  * reports share groups are each stored exactly once; inside one group every
  * report gets its own answer (accepted, duplicate, replay, unknown key,
- * foreign key) and a refusal undoes only itself; a client that goes away
+ * foreign key) and a refusal undoes only itself; a report the database
+ * refuses halfway fails alone and leaves nothing behind (the group is
+ * stored again, a savepoint per report); a client that goes away
  * before its answer still has its report stored and does not upset the
  * server.  Runs on SQLite, and on PostgreSQL from t_server_pg.sh. */
 #include <criterion/criterion.h>
@@ -21,6 +23,7 @@
 #include "ingest.h"
 #include "metrics.h"
 #include "server_fixture.h"
+#include "sqldb.h"
 
 static struct tsrv t;
 
@@ -244,6 +247,72 @@ Test(ingest, one_group_answers_each_report_on_its_own)
     cr_assert_eq(stored_reports(t.srv.store, &a), 1);
     cr_assert_eq(stored_reports(t.srv.store, &b), 1);
     for (int i = 0; i < 6; i++)
+        item_clear(&it[i]);
+    thost_free(&a);
+    thost_free(&b);
+}
+
+static void sql(const char *statement)
+{
+    struct mamori_sqldb *db = (struct mamori_sqldb *)t.srv.store;
+    cr_assert_geq(db->db->exec(db, statement, NULL, 0, NULL, NULL), 0, "%s", statement);
+}
+
+/* The database refuses every event of HOST: its report fails while being
+ * written, after its raw report row and its host row were already written. */
+static void refuse_events_of(const struct thost *h)
+{
+    char trigger[512];
+    if (strcmp(t.srv.cfg.db, "postgresql") == 0) {
+        sql("CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS"
+            " $f$BEGIN RAISE EXCEPTION 'test: event refused'; END$f$");
+        snprintf(trigger, sizeof(trigger),
+                 "CREATE TRIGGER test_refuse BEFORE INSERT ON events FOR EACH ROW"
+                 " WHEN (NEW.host_id = '%s') EXECUTE FUNCTION test_refuse()",
+                 h->id);
+    } else {
+        snprintf(trigger, sizeof(trigger),
+                 "CREATE TRIGGER test_refuse BEFORE INSERT ON events WHEN NEW.host_id = '%s'"
+                 " BEGIN SELECT RAISE(ABORT, 'test: event refused'); END",
+                 h->id);
+    }
+    sql(trigger);
+}
+
+Test(ingest, a_report_the_database_refuses_fails_alone_and_leaves_nothing)
+{
+    struct thost a, b;
+    char ka[64], kb[64];
+    struct item it[4];
+    struct mamori_ingest *group[3], *retry[1];
+
+    enrolled(&a, "pc-fail-a");
+    enrolled(&b, "pc-fail-b");
+    thumbprint_of(&a, ka);
+    thumbprint_of(&b, kb);
+    item_make(&it[0], &a, 1, "pass", ka);
+    item_make(&it[1], &b, 1, "pass", kb);
+    item_make(&it[2], &a, 2, "fail", ka);
+    for (int i = 0; i < 3; i++)
+        group[i] = &it[i].in;
+    refuse_events_of(&b);
+    t.srv.store->ops->ingest(t.srv.store, group, 3);
+    cr_expect_eq(it[0].in.result, MAMORI_INGEST_ACCEPTED);
+    cr_expect_eq(it[1].in.result, MAMORI_INGEST_ERROR);
+    cr_expect_eq(it[2].in.result, MAMORI_INGEST_ACCEPTED);
+    cr_assert_eq(stored_reports(t.srv.store, &a), 2);
+    cr_assert_eq(stored_reports(t.srv.store, &b), 0, "the refused report left its raw row");
+
+    /* Nothing of it stayed: neither its seq nor its row, so the same report
+     * is accepted (not a duplicate or replay) once the database takes it. */
+    sql(strcmp(t.srv.cfg.db, "postgresql") == 0 ? "DROP TRIGGER test_refuse ON events"
+                                                : "DROP TRIGGER test_refuse");
+    item_make(&it[3], &b, 1, "pass", kb);
+    retry[0] = &it[3].in;
+    t.srv.store->ops->ingest(t.srv.store, retry, 1);
+    cr_expect_eq(it[3].in.result, MAMORI_INGEST_ACCEPTED);
+    cr_assert_eq(stored_reports(t.srv.store, &b), 1);
+    for (int i = 0; i < 4; i++)
         item_clear(&it[i]);
     thost_free(&a);
     thost_free(&b);
