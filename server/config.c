@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store.h"
+
 enum kind { K_STR, K_PATH, K_LONG, K_INT };
 
 struct key {
@@ -45,6 +47,8 @@ static const struct key keys[] = {
     STR(db, K_STR, "sqlite or postgresql"),
     STR(db_path, K_PATH, "SQLite database file"),
     STR(db_dsn, K_STR, "PostgreSQL connection string (libpq)"),
+    NUM(db_writers, K_INT,
+        "PostgreSQL: connections storing report groups in parallel, 1..32 (SQLite: always 1)"),
     NUM(max_body_bytes, K_LONG, "largest accepted request body"),
     NUM(time_window_past_seconds, K_LONG, "oldest accepted report time, seconds before now"),
     NUM(time_window_future_seconds, K_LONG, "newest accepted report time, seconds after now"),
@@ -87,6 +91,7 @@ void mamori_server_config_defaults(struct mamori_server_config *c, const char *d
     c->report_interval_seconds = 3600;
     c->silent_after_intervals = 3;
     c->retention_days = 400;
+    c->db_writers = MAMORI_PG_DEFAULT_WRITERS;
     c->batch_reports = 256;
     c->batch_ms = 50;
     c->relay_interval_ms = 2000;
@@ -178,6 +183,10 @@ static int validate(const struct mamori_server_config *c, char *err, size_t errl
         c->dashboard_listen_port == c->listen_port &&
         strcmp(c->dashboard_listen_addr, c->listen_addr) == 0) {
         snprintf(err, errlen, "dashboard_listen_addr:port must differ from listen_addr:port");
+        return -1;
+    }
+    if (c->db_writers < 1 || c->db_writers > 32) {
+        snprintf(err, errlen, "db_writers must be 1..32");
         return -1;
     }
     if (c->policy_check_ms < 0 || c->policy_check_ms > 3600000) {

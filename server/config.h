@@ -27,6 +27,7 @@ struct mamori_server_config {
     char db[16];               /* "sqlite" or "postgresql" */
     char db_path[PATH_MAX];
     char db_dsn[1024];
+    int db_writers;
     long max_body_bytes;
     long time_window_past_seconds;
     long time_window_future_seconds;

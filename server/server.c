@@ -101,7 +101,7 @@ static SSL_CTX *tls_context(const struct mamori_server_config *c, char *err, siz
 static int open_store(struct mamori_server *s, char *err, size_t errlen)
 {
     if (strcmp(s->cfg.db, "postgresql") == 0)
-        s->store = mamori_store_pg_open(s->cfg.db_dsn, err, errlen);
+        s->store = mamori_store_pg_open_pool(s->cfg.db_dsn, s->cfg.db_writers, err, errlen);
     else
         s->store = mamori_store_sqlite_open(s->cfg.db_path, err, errlen);
     return s->store ? 0 : -1;

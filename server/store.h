@@ -111,11 +111,18 @@ struct mamori_store_ops {
 
 struct mamori_store {
     const struct mamori_store_ops *ops;
+    int writers; /* how many threads may call ops->ingest at once (0 or 1: one) */
 };
+
+/* PostgreSQL connections, and so parallel group-commit writers, by default. */
+#define MAMORI_PG_DEFAULT_WRITERS 4
 
 /* Open (creating the schema when missing).  NULL with err set on failure. */
 struct mamori_store *mamori_store_sqlite_open(const char *path, char *err, size_t errlen);
 struct mamori_store *mamori_store_pg_open(const char *dsn, char *err, size_t errlen);
+/* With up to CONNECTIONS connections (1..32), opened on demand. */
+struct mamori_store *mamori_store_pg_open_pool(const char *dsn, int connections, char *err,
+                                               size_t errlen);
 
 void mamori_host_record_clear(struct mamori_host_record *h);
 

@@ -3,8 +3,13 @@
  * Several mamori-server instances may point at the same database: ingest
  * locks the host row (SELECT ... FOR UPDATE) and relies on the (host_id, seq)
  * primary key with ON CONFLICT, so concurrent servers agree on accepted /
- * duplicate / replay.  Inside one process the connection is shared under a
- * mutex held from BEGIN to COMMIT. */
+ * duplicate / replay.  Inside one process the same holds between threads:
+ * a small pool of connections, one bound to a thread from BEGIN to COMMIT,
+ * lets several group-commit writers (ingest_queue.c) store groups of
+ * different hosts at once.  Every statement is a round trip, so with one
+ * connection the collector waited on the database more than it worked
+ * (docs/server.md, "Ingest rate").  Connections open on demand, so a CLI
+ * command uses one; a broken one is reset before it is used again. */
 #include "sqldb.h"
 
 #include <inttypes.h>
@@ -15,11 +20,21 @@
 
 #include <libpq-fe.h>
 
+#define PG_MAX_CONNECTIONS 32
+
 struct pg_db {
     struct mamori_sqldb base;
-    PGconn *conn;
-    pthread_mutex_t lock; /* recursive */
+    char *dsn;
+    PGconn *conn[PG_MAX_CONNECTIONS];
+    int busy[PG_MAX_CONNECTIONS];
+    int opened, max;
+    pthread_mutex_t lock; /* guards conn[], busy[], opened */
+    pthread_cond_t freed;
 };
+
+/* The connection of this thread's open transaction, if any. */
+static _Thread_local struct pg_db *bound_db;
+static _Thread_local int bound_slot = -1;
 
 #define PG(db)     ((struct pg_db *)(db))
 #define MAX_PARAMS 16
@@ -39,6 +54,46 @@ static long pg_rows(PGresult *res, mamori_sql_row_fn row, void *arg)
     return nrows;
 }
 
+static void release(struct pg_db *g, int slot)
+{
+    pthread_mutex_lock(&g->lock);
+    g->busy[slot] = 0;
+    pthread_cond_signal(&g->freed);
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* A free connection, opened or reset as needed; waits while all are busy.
+ * -1 when none can be opened. */
+static int acquire(struct pg_db *g)
+{
+    int slot = -1;
+    pthread_mutex_lock(&g->lock);
+    for (;;) {
+        for (int i = 0; i < g->opened && slot < 0; i++)
+            if (!g->busy[i])
+                slot = i;
+        if (slot < 0 && g->opened < g->max)
+            slot = g->opened++;
+        if (slot >= 0)
+            break;
+        pthread_cond_wait(&g->freed, &g->lock);
+    }
+    g->busy[slot] = 1;
+    pthread_mutex_unlock(&g->lock);
+    if (g->conn[slot] == NULL) {
+        g->conn[slot] = PQconnectdb(g->dsn);
+        if (PQstatus(g->conn[slot]) == CONNECTION_OK)
+            PQclear(PQexec(g->conn[slot], "SET client_min_messages = warning"));
+    } else if (PQstatus(g->conn[slot]) != CONNECTION_OK)
+        PQreset(g->conn[slot]); /* the server restarted or the link broke */
+    if (PQstatus(g->conn[slot]) != CONNECTION_OK) {
+        fprintf(stderr, "mamori-server: postgresql: %s", PQerrorMessage(g->conn[slot]));
+        release(g, slot);
+        return -1;
+    }
+    return slot;
+}
+
 static long pg_exec(struct mamori_sqldb *db, const char *sql, const struct mamori_sqlv *p, int n,
                     mamori_sql_row_fn row, void *arg)
 {
@@ -47,6 +102,7 @@ static long pg_exec(struct mamori_sqldb *db, const char *sql, const struct mamor
     const char *values[MAX_PARAMS];
     PGresult *res;
     long rows = -1;
+    int slot;
 
     if (n > MAX_PARAMS)
         return -1;
@@ -58,8 +114,18 @@ static long pg_exec(struct mamori_sqldb *db, const char *sql, const struct mamor
             values[i] = p[i].type == SQLV_TEXT ? p[i].s : NULL;
         }
     }
-    pthread_mutex_lock(&g->lock);
-    res = PQexecParams(g->conn, sql, n, NULL, values, NULL, NULL, 0);
+    slot = bound_db == g ? bound_slot : acquire(g);
+    if (slot < 0)
+        return -1;
+    res = PQexecParams(g->conn[slot], sql, n, NULL, values, NULL, NULL, 0);
+    if (PQstatus(g->conn[slot]) == CONNECTION_BAD && (bound_db != g || strcmp(sql, "BEGIN") == 0)) {
+        /* A connection the database server dropped (a restart) is found
+         * dead only when used: outside a transaction, reconnect and run
+         * the statement once more, so a restart costs no request. */
+        PQclear(res);
+        PQreset(g->conn[slot]);
+        res = PQexecParams(g->conn[slot], sql, n, NULL, values, NULL, NULL, 0);
+    }
     if (PQresultStatus(res) == PGRES_TUPLES_OK)
         rows = pg_rows(res, row, arg);
     else if (PQresultStatus(res) == PGRES_COMMAND_OK)
@@ -67,39 +133,61 @@ static long pg_exec(struct mamori_sqldb *db, const char *sql, const struct mamor
     else
         fprintf(stderr, "mamori-server: postgresql: %s", PQresultErrorMessage(res));
     PQclear(res);
-    pthread_mutex_unlock(&g->lock);
+    if (bound_db != g)
+        release(g, slot);
     return rows;
 }
 
+/* BEGIN binds a connection to this thread until COMMIT or ROLLBACK. */
 static int pg_begin(struct mamori_sqldb *db)
 {
     struct pg_db *g = PG(db);
-    pthread_mutex_lock(&g->lock);
+    int slot;
+    if (bound_db != NULL) {
+        fprintf(stderr, "mamori-server: postgresql: nested transaction\n");
+        return -1;
+    }
+    if ((slot = acquire(g)) < 0)
+        return -1;
+    bound_db = g;
+    bound_slot = slot;
     if (pg_exec(db, "BEGIN", NULL, 0, NULL, NULL) < 0) {
-        pthread_mutex_unlock(&g->lock);
+        bound_db = NULL;
+        release(g, slot);
         return -1;
     }
     return 0;
 }
 
+static void unbind(struct pg_db *g)
+{
+    int slot = bound_slot;
+    bound_db = NULL;
+    bound_slot = -1;
+    release(g, slot);
+}
+
 static int pg_commit(struct mamori_sqldb *db)
 {
     int rc = pg_exec(db, "COMMIT", NULL, 0, NULL, NULL) < 0 ? -1 : 0;
-    pthread_mutex_unlock(&PG(db)->lock);
+    unbind(PG(db));
     return rc;
 }
 
 static void pg_rollback(struct mamori_sqldb *db)
 {
     pg_exec(db, "ROLLBACK", NULL, 0, NULL, NULL);
-    pthread_mutex_unlock(&PG(db)->lock);
+    unbind(PG(db));
 }
 
 static void pg_close(struct mamori_sqldb *db)
 {
     struct pg_db *g = PG(db);
-    PQfinish(g->conn);
+    for (int i = 0; i < g->opened; i++)
+        PQfinish(g->conn[i]);
+    pthread_cond_destroy(&g->freed);
     pthread_mutex_destroy(&g->lock);
+    free(g->dsn);
     free(g);
 }
 
@@ -111,30 +199,36 @@ static const struct mamori_sqldb_ops pg_ops = {
     .close = pg_close,
 };
 
-struct mamori_store *mamori_store_pg_open(const char *dsn, char *err, size_t errlen)
+struct mamori_store *mamori_store_pg_open_pool(const char *dsn, int connections, char *err,
+                                               size_t errlen)
 {
     struct pg_db *g = calloc(1, sizeof(*g));
-    pthread_mutexattr_t attr;
+    int slot;
 
-    if (g == NULL)
+    if (g == NULL || (g->dsn = strdup(dsn)) == NULL) {
+        free(g);
+        snprintf(err, errlen, "postgresql: out of memory");
         return NULL;
+    }
     g->base.store.ops = &mamori_sql_store_ops;
+    g->base.store.writers = connections < 1                    ? 1
+                            : connections > PG_MAX_CONNECTIONS ? PG_MAX_CONNECTIONS
+                                                               : connections;
+    g->max = g->base.store.writers;
     g->base.db = &pg_ops;
     g->base.lock_row = " FOR UPDATE";
-    pthread_mutexattr_init(&attr);
-    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&g->lock, &attr);
-    pthread_mutexattr_destroy(&attr);
-    g->conn = PQconnectdb(dsn);
-    if (PQstatus(g->conn) != CONNECTION_OK) {
+    pthread_mutex_init(&g->lock, NULL);
+    pthread_cond_init(&g->freed, NULL);
+    if ((slot = acquire(g)) < 0) {
         /* The message names host/port, never the password. */
-        snprintf(err, errlen, "postgresql: %s", PQerrorMessage(g->conn));
+        snprintf(err, errlen, "postgresql: %s",
+                 g->conn[0] ? PQerrorMessage(g->conn[0]) : "cannot connect");
         pg_close(&g->base);
         return NULL;
     }
+    release(g, slot);
     /* Concurrent servers may both try to create the schema: serialize them. */
-    if (pg_exec(&g->base, "SET client_min_messages = warning", NULL, 0, NULL, NULL) < 0 ||
-        pg_begin(&g->base) != 0 ||
+    if (pg_begin(&g->base) != 0 ||
         pg_exec(&g->base, "SELECT pg_advisory_xact_lock(7349)", NULL, 0, NULL, NULL) < 0 ||
         mamori_sql_create_schema(&g->base, "BIGSERIAL PRIMARY KEY") != 0 ||
         pg_commit(&g->base) != 0) {
@@ -143,4 +237,9 @@ struct mamori_store *mamori_store_pg_open(const char *dsn, char *err, size_t err
         return NULL;
     }
     return &g->base.store;
+}
+
+struct mamori_store *mamori_store_pg_open(const char *dsn, char *err, size_t errlen)
+{
+    return mamori_store_pg_open_pool(dsn, MAMORI_PG_DEFAULT_WRITERS, err, errlen);
 }

@@ -42,12 +42,7 @@ cleanup() {
 trap cleanup EXIT
 
 # The report every simulated PC sends: the demo PC's, as the agent builds it.
-bash "$src/demo/make-demo-pc.sh" "$dir/pc" >/dev/null
-openssl genpkey -algorithm ed25519 -out "$dir/pc.key" 2>/dev/null
-mkdir -p "$dir/pc-state"
-"$build/agent/mamorictl" report --key "$dir/pc.key" --root "$dir/pc" \
-    --policy "$src/demo/policy.json" --state-dir "$dir/pc-state" |
-    cut -d. -f2 | tr '_-' '/+' | base64 -d 2>/dev/null >"$dir/template.json" || true
+bash "$src/bench/ingest/make-template.sh" "$build" "$dir"
 
 echo "== stages in process (no TLS/HTTP; CPU time of one thread, steady on a busy machine)"
 mkdir -p "$dir/stages"
