@@ -19,6 +19,9 @@ DEMO_PORT=$((20000 + $$ % 20000))
 DEMO_PIDS=()
 DEMO_SERVER_PID=
 
+# shellcheck source=wait-health.sh
+. "$SRC/scripts/wait-health.sh"
+
 demo_in_ns() { ip netns exec "$DEMO_NS" "$@"; }
 
 demo_setup() {
@@ -41,11 +44,8 @@ demo_server_serve() {
     ip netns exec "$DEMO_NS" "$@" "$BUILD/server/mamori-server" serve \
         --config "$DEMO_WORK/server/server.conf" >>"$DEMO_WORK/server.log" 2>&1 &
     DEMO_SERVER_PID=$!
-    for _ in $(seq 100); do
-        demo_in_ns curl -sf --cacert "$DEMO_WORK/server/ca.pem" \
-            "https://127.0.0.1:$DEMO_PORT/v1/health" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
+    mamori_wait_health 100 "$DEMO_WORK/server/ca.pem" "https://127.0.0.1:$DEMO_PORT" \
+        ip netns exec "$DEMO_NS" && return 0
     echo "demo: the collector did not come up; its log:" >&2
     cat "$DEMO_WORK/server.log" >&2
     return 1

@@ -27,6 +27,8 @@ build=${1:?usage: run.sh BUILD_DIR [CLIENTS] [REPORTS]}
 clients=${2:-64}
 per=${3:-300}
 src=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../../scripts/wait-health.sh
+. "$src/scripts/wait-health.sh"
 server=$build/server/mamori-server
 load=$build/bench/ingest/ingest_load
 dir=$(mktemp -d /tmp/mamori-bench-XXXXXX)
@@ -67,10 +69,7 @@ serve() { # CONF_DIR
         "$1/server.conf"
     "$server" serve --config "$1/server.conf" 2>"$1/server.log" &
     pid=$!
-    for _ in $(seq 50); do
-        curl -sf --cacert "$1/ca.pem" "https://localhost:$port/v1/health" >/dev/null && return 0
-        sleep 0.1
-    done
+    mamori_wait_health 50 "$1/ca.pem" "https://localhost:$port" && return 0
     echo "collector did not start: $(cat "$1/server.log")"
     return 1
 }

@@ -16,6 +16,8 @@ build=$1
 src=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../pg_cluster.sh
 . "$src/tests/pg_cluster.sh"
+# shellcheck source=../../scripts/wait-health.sh
+. "$src/scripts/wait-health.sh"
 pg_cluster_start mamori_writers
 dir=$(mktemp -d /tmp/mamori-pgw-XXXXXX)
 pid=
@@ -44,10 +46,7 @@ s/^db_writers = .*/db_writers = 3/" "$dir/srv/server.conf"
 grep -q '^db_writers = 3$' "$dir/srv/server.conf" || fail "init wrote no db_writers key"
 "$build/server/mamori-server" serve --config "$dir/srv/server.conf" 2>"$dir/srv/server.log" &
 pid=$!
-for _ in $(seq 50); do
-    curl -sf --cacert "$dir/srv/ca.pem" "https://localhost:$port/v1/health" >/dev/null && break
-    sleep 0.1
-done
+mamori_wait_health 50 "$dir/srv/ca.pem" "https://localhost:$port" || fail "the collector did not start"
 
 load() { # CLIENTS REPORTS -> "accepted failed"
     mkdir -p "$dir/clients"

@@ -19,6 +19,8 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=../../scripts/wait-health.sh
+. "$(dirname "$0")/../../scripts/wait-health.sh"
 
 LANG=C "$srv" init "$dir/c" >"$dir/init.out"
 conf=$dir/c/server.conf
@@ -27,10 +29,7 @@ sed -i "s/^listen_addr = .*/listen_addr = 127.0.0.1/; s/^listen_port = .*/listen
 "$srv" serve --config "$conf" 2>"$dir/serve.log" &
 pid=$!
 url=https://localhost:$port
-for _ in $(seq 50); do
-    curl -sf --cacert "$dir/c/ca.pem" "$url/v1/health" >/dev/null && break
-    sleep 0.1
-done
+mamori_wait_health 50 "$dir/c/ca.pem" "$url" || fail "the collector did not start: $(cat "$dir/serve.log")"
 
 hid=$(printf 'a1%.0s' $(seq 32))
 "$ctl" enroll --server "$url" --secret-file "$dir/c/enroll.secret" --ca-file "$dir/c/ca.pem" \
