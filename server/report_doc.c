@@ -15,7 +15,6 @@
 
 #include "json_arena.h"
 
-#define MAX_CHECKS 256
 #define MAX_EVENTS 4096
 
 static const char *verdicts[] = {"pass", "fail", "error", "not_applicable"};
@@ -148,8 +147,8 @@ static int parse_checks(const cJSON *checks, char *err, size_t errlen)
         snprintf(err, errlen, "checks: missing or not an array");
         return -1;
     }
-    if (cJSON_GetArraySize(checks) > MAX_CHECKS) {
-        snprintf(err, errlen, "checks: more than %d entries", MAX_CHECKS);
+    if (cJSON_GetArraySize(checks) > MAMORI_REPORT_MAX_CHECKS) {
+        snprintf(err, errlen, "checks: more than %d entries", MAMORI_REPORT_MAX_CHECKS);
         return -1;
     }
     cJSON_ArrayForEach(c, checks)

@@ -16,6 +16,8 @@
 #include <cjson/cJSON.h>
 
 #define MAMORI_HOST_ID_LEN 64
+/* Most checks one report may carry (more is refused as malformed). */
+#define MAMORI_REPORT_MAX_CHECKS 256
 
 struct mamori_json_arena;
 

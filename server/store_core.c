@@ -307,12 +307,11 @@ static const char *member_string(const cJSON *obj, const char *member)
 
 /* The host's stored verdicts are compared with the report's as they are
  * read, so only changed checks cost a write: fleets mostly report the same
- * verdicts.  `same` marks the report's checks whose verdict holds. */
-#define MAMORI_MAX_CHECKS_COMPARED 256
-
+ * verdicts.  `same` marks the report's checks whose verdict holds; a
+ * parsed report has at most MAMORI_REPORT_MAX_CHECKS (report_doc.c). */
 struct verdicts {
     const cJSON *checks;
-    unsigned char same[MAMORI_MAX_CHECKS_COMPARED];
+    unsigned char same[MAMORI_REPORT_MAX_CHECKS];
 };
 
 static int verdict_row(void *arg, int ncol, const char *const *c)
@@ -324,7 +323,7 @@ static int verdict_row(void *arg, int ncol, const char *const *c)
         return 0;
     cJSON_ArrayForEach(check, v->checks)
     {
-        if (i < MAMORI_MAX_CHECKS_COMPARED && strcmp(member_string(check, "id"), c[0]) == 0) {
+        if (i < MAMORI_REPORT_MAX_CHECKS && strcmp(member_string(check, "id"), c[0]) == 0) {
             v->same[i] = strcmp(member_string(check, "verdict"), c[1]) == 0;
             break;
         }
@@ -348,7 +347,7 @@ static int store_checks(struct mamori_store *s, const struct mamori_report *r)
     {
         const struct mamori_sqlv p[] = {SQLV_S(r->host_id), SQLV_S(member_string(c, "id")),
                                         SQLV_S(member_string(c, "verdict")), SQLV_I(r->time)};
-        if (i < MAMORI_MAX_CHECKS_COMPARED && cur.same[i++])
+        if (i < MAMORI_REPORT_MAX_CHECKS && cur.same[i++])
             continue;
         if (exec(s,
                  "INSERT INTO check_state (host_id, check_id, verdict, since, updated)"
