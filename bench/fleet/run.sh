@@ -18,6 +18,10 @@ cleanup() {
     rm -rf "$dir"
 }
 trap cleanup EXIT
+# shellcheck source=../../scripts/wait-health.sh
+. "$(dirname "$0")/../../scripts/wait-health.sh"
+# What every simulated agent sends: the demo PC's real report.
+bash "$(dirname "$0")/../ingest/make-template.sh" "$build" "$dir"
 # One TLS connection per simulated agent, on both sides.
 ulimit -n $((agents * 2 + 256))
 
@@ -28,15 +32,13 @@ sed -i "s/^listen_addr = .*/listen_addr = 127.0.0.1/; s/^listen_port = .*/listen
     "$dir/srv/server.conf"
 "$server" serve --config "$dir/srv/server.conf" 2>"$dir/server.log" &
 pid=$!
-for _ in $(seq 50); do
-    curl -sf --cacert "$dir/srv/ca.pem" "https://localhost:$port/v1/health" >/dev/null && break
-    sleep 0.1
-done
+mamori_wait_health 50 "$dir/srv/ca.pem" "https://localhost:$port" ||
+    { echo "collector did not start: $(cat "$dir/server.log")"; exit 1; }
 
 echo "== $agents simulated agents enrol and send $each signed reports each"
 start=$(date +%s.%N)
 "$load" "https://localhost:$port" "$dir/srv/ca.pem" "$dir/srv/enroll.secret" "$dir/work" \
-    "$agents" "$each" | tail -3
+    "$agents" "$each" "$dir/template.json" | tail -3
 end=$(date +%s.%N)
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
