@@ -55,6 +55,12 @@ echo "bogus = 1" >>"$conf"
 err=$("$srv" fleet --config "$conf" 2>&1) && fail "unknown key accepted"
 grep -q "server.conf:.*unknown key \"bogus\"" <<<"$err" || fail "error does not name the key: $err"
 sed -i '/^bogus/d' "$conf"
+for n in 0 33; do # PostgreSQL writers: 1..32
+    sed -i "s/^db_writers = .*/db_writers = $n/" "$conf"
+    err=$("$srv" fleet --config "$conf" 2>&1) && fail "db_writers = $n accepted"
+    grep -q "db_writers must be 1..32" <<<"$err" || fail "db_writers = $n: $err"
+done
+sed -i "s/^db_writers = .*/db_writers = 4/" "$conf"
 
 port=$((30000 + RANDOM % 20000))
 sed -i "s/^listen_addr = .*/listen_addr = 127.0.0.1/; s/^listen_port = .*/listen_port = $port/" "$conf"
