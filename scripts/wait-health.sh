@@ -13,3 +13,17 @@ mamori_wait_health() {
     done
     return 1
 }
+
+# mamori_listen_port TRIES LOG
+#   for a collector started with listen_port = 0 (the kernel picks a free
+#   port, so parallel tests never collide): waits for its "listening on
+#   ADDR:PORT" line in LOG and prints PORT; returns 1 if it never comes.
+mamori_listen_port() {
+    local tries=$1 log=$2 port
+    for _ in $(seq "$tries"); do
+        port=$(sed -n 's/^mamori-server: listening on .*:\([0-9][0-9]*\) (.*/\1/p' "$log" 2>/dev/null)
+        [ -n "$port" ] && { echo "$port"; return 0; }
+        sleep 0.1
+    done
+    return 1
+}

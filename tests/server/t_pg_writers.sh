@@ -40,13 +40,13 @@ psql_q() {
 bash "$src/bench/ingest/make-template.sh" "$build" "$dir"
 
 "$build/server/mamori-server" init "$dir/srv" --db postgresql --dsn "$MAMORI_TEST_PG_DSN" >/dev/null
-port=$((30000 + RANDOM % 20000))
-sed -i "s/^listen_addr = .*/listen_addr = 127.0.0.1/; s/^listen_port = .*/listen_port = $port/; \
+sed -i "s/^listen_addr = .*/listen_addr = 127.0.0.1/; s/^listen_port = .*/listen_port = 0/; \
 s/^db_writers = .*/db_writers = 3/" "$dir/srv/server.conf"
 grep -q '^db_writers = 3$' "$dir/srv/server.conf" || fail "init wrote no db_writers key"
 "$build/server/mamori-server" serve --config "$dir/srv/server.conf" 2>"$dir/srv/server.log" &
 pid=$!
-mamori_wait_health 50 "$dir/srv/ca.pem" "https://localhost:$port" || fail "the collector did not start"
+port=$(mamori_listen_port 50 "$dir/srv/server.log") || fail "the collector did not start"
+mamori_wait_health 50 "$dir/srv/ca.pem" "https://localhost:$port" || fail "the collector did not answer"
 
 load() { # CLIENTS REPORTS -> "accepted failed"
     mkdir -p "$dir/clients"

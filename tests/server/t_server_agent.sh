@@ -24,10 +24,10 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 LANG=C "$srv" init "$dir/c" >"$dir/init.out"
 conf=$dir/c/server.conf
-port=$((30000 + RANDOM % 20000))
-sed -i "s/^listen_addr = .*/listen_addr = 127.0.0.1/; s/^listen_port = .*/listen_port = $port/" "$conf"
+sed -i "s/^listen_addr = .*/listen_addr = 127.0.0.1/; s/^listen_port = .*/listen_port = 0/" "$conf"
 "$srv" serve --config "$conf" 2>"$dir/serve.log" &
 pid=$!
+port=$(mamori_listen_port 50 "$dir/serve.log") || fail "the collector did not start: $(cat "$dir/serve.log")"
 url=https://localhost:$port
 mamori_wait_health 50 "$dir/c/ca.pem" "$url" || fail "the collector did not start: $(cat "$dir/serve.log")"
 

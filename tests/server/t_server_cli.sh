@@ -14,6 +14,8 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=../../scripts/wait-health.sh
+. "$(dirname "$0")/../../scripts/wait-health.sh"
 
 out=$(LANG=C "$srv" init "$dir/c" --name collector.test --name 127.0.0.1)
 grep -q "CA fingerprint: SHA256 " <<<"$out" || fail "handout lacks the CA fingerprint: $out"
@@ -62,10 +64,10 @@ for n in 0 33; do # PostgreSQL writers: 1..32
 done
 sed -i "s/^db_writers = .*/db_writers = 4/" "$conf"
 
-port=$((30000 + RANDOM % 20000))
-sed -i "s/^listen_addr = .*/listen_addr = 127.0.0.1/; s/^listen_port = .*/listen_port = $port/" "$conf"
+sed -i "s/^listen_addr = .*/listen_addr = 127.0.0.1/; s/^listen_port = .*/listen_port = 0/" "$conf"
 "$srv" serve --config "$conf" 2>"$dir/serve.log" &
 pid=$!
+port=$(mamori_listen_port 50 "$dir/serve.log") || fail "serve did not start: $(cat "$dir/serve.log")"
 ok=
 for _ in $(seq 50); do
     if curl -sf --cacert "$dir/c/ca.pem" --resolve "collector.test:$port:127.0.0.1" \
